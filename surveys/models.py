@@ -1,0 +1,252 @@
+"""Survey editions, the answers to them, and the legal minimum wages they are checked against."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from surveys import vocabulary as vocab
+
+
+class EditionQuerySet(models.QuerySet["Edition"]):
+    def open(self) -> EditionQuerySet:
+        """Editions currently taking answers (at most one)."""
+        return self.filter(state=Edition.State.OPEN)
+
+
+class Edition(models.Model):
+    """One yearly survey: answers are collected while it is open."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("ouverte")
+        CLOSED = "closed", _("fermée")
+
+    year = models.PositiveSmallIntegerField(_("année"), unique=True)
+    state = models.CharField(
+        _("état"), max_length=8, choices=State.choices, default=State.CLOSED
+    )
+    opens_on = models.DateField(_("ouverture"), null=True, blank=True)
+    closes_on = models.DateField(_("clôture"), null=True, blank=True)
+
+    objects = EditionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("édition")
+        verbose_name_plural = _("éditions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["state"], condition=Q(state="open"), name="one_open_edition"
+            ),
+            models.CheckConstraint(
+                condition=Q(closes_on__isnull=True)
+                | Q(opens_on__isnull=True)
+                | Q(closes_on__gte=models.F("opens_on")),
+                name="edition_closes_after_it_opens",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == self.State.OPEN
+
+
+class LegalMinimum(models.Model):
+    """A country's legal minimum wage for a year, gross per year full time, in its currency.
+
+    Data, not code: editors update it in the admin when the minimum changes.
+    A country without a national minimum (Switzerland) simply has no row.
+    """
+
+    country = models.CharField(_("pays"), max_length=2, choices=vocab.COUNTRY.choices)
+    year = models.PositiveSmallIntegerField(_("année"))
+    annual_gross = models.PositiveIntegerField(_("brut annuel temps plein"))
+    source = models.CharField(_("source"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("salaire minimum légal")
+        verbose_name_plural = _("salaires minimums légaux")
+        constraints = [
+            models.UniqueConstraint(fields=["country", "year"], name="one_minimum_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country} {self.year}: {self.annual_gross}"
+
+
+class SurveyResponseQuerySet(models.QuerySet["SurveyResponse"]):
+    def accepted(self) -> SurveyResponseQuerySet:
+        """Answers that may feed a benchmark."""
+        return self.filter(state=SurveyResponse.State.ACCEPTED)
+
+    def flagged(self) -> SurveyResponseQuerySet:
+        """Answers waiting for an editor's review."""
+        return self.filter(state=SurveyResponse.State.FLAGGED)
+
+    def in_edition(self, year: int) -> SurveyResponseQuerySet:
+        """Answers to the edition of that year."""
+        return self.filter(edition__year=year)
+
+    def in_country(self, country: str) -> SurveyResponseQuerySet:
+        """Answers from one country."""
+        return self.filter(country=country)
+
+
+class SurveyResponse(models.Model):
+    """One anonymous answer to an edition of the survey.
+
+    It holds no name, e-mail or client address. `job_title` is free text kept
+    for editors only: it never reaches a benchmark or a public page.
+    """
+
+    class State(models.TextChoices):
+        ACCEPTED = "accepted", _("acceptée")
+        FLAGGED = "flagged", _("signalée")
+        REJECTED = "rejected", _("rejetée")
+        WITHDRAWN = "withdrawn", _("retirée")
+
+    class Source(models.TextChoices):
+        SURVEY = "survey", _("enquête")
+        IMPORT = "import", _("import")
+        DEMO = "demo", _("démonstration")
+
+    edition = models.ForeignKey(
+        Edition, on_delete=models.PROTECT, related_name="responses", verbose_name=_("édition")
+    )
+    submitted_at = models.DateTimeField(_("reçue le"), default=timezone.now)
+    source = models.CharField(_("origine"), max_length=8, choices=Source.choices)
+    state = models.CharField(_("état"), max_length=10, choices=State.choices)
+    # Why the answer was flagged at submission (codes of validation.FLAG_*).
+    flags = models.JSONField(_("signalements"), default=list, blank=True)
+    review_note = models.CharField(_("note de modération"), max_length=500, blank=True)
+    reviewed_at = models.DateTimeField(_("revue le"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revue par"),
+    )
+    # SHA-256 of the receipt code shown once to the respondent (privacy rule 5).
+    receipt_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+
+    status = models.CharField(_("statut"), max_length=10, choices=vocab.STATUS.choices)
+    role = models.CharField(_("rôle"), max_length=24, choices=vocab.ROLE.choices)
+    job_title = models.CharField(_("intitulé du poste"), max_length=120, blank=True)
+    experience_years = models.PositiveSmallIntegerField(_("années d'expérience"))
+    education = models.CharField(_("diplôme"), max_length=10, choices=vocab.EDUCATION.choices)
+    employer_size = models.CharField(
+        _("taille de l'employeur"), max_length=12, choices=vocab.EMPLOYER_SIZE.choices, blank=True
+    )
+    employer_type = models.CharField(
+        _("type d'employeur"), max_length=10, choices=vocab.EMPLOYER_TYPE.choices, blank=True
+    )
+    country = models.CharField(_("pays"), max_length=2, choices=vocab.COUNTRY.choices)
+    region = models.CharField(_("région"), max_length=6, choices=vocab.REGION.choices)
+    work_time_share = models.FloatField(_("quotité de temps de travail"))
+
+    # Employees and trainees: gross per year, whole units of the country's currency.
+    base_salary = models.PositiveIntegerField(_("salaire fixe brut annuel"), null=True, blank=True)
+    variable_pay = models.PositiveIntegerField(_("variable brut annuel"), null=True, blank=True)
+    # Freelancers: per day excluding VAT, and days billed per year.
+    day_rate = models.PositiveIntegerField(_("tarif journalier HT"), null=True, blank=True)
+    billed_days = models.PositiveSmallIntegerField(_("jours facturés par an"), null=True, blank=True)
+
+    # Sets of codes as bit masks (vocabulary.mask_of): see `missions` and `kpis`.
+    missions_mask = models.PositiveIntegerField(_("missions"), default=0)
+    kpis_mask = models.PositiveIntegerField(_("indicateurs suivis"), default=0)
+
+    weekly_hours = models.PositiveSmallIntegerField(_("heures par semaine"), null=True, blank=True)
+    remote_days = models.PositiveSmallIntegerField(
+        _("jours de télétravail par semaine"), null=True, blank=True
+    )
+    satisfaction = models.PositiveSmallIntegerField(_("satisfaction"), null=True, blank=True)
+    gender = models.CharField(_("genre"), max_length=12, choices=vocab.GENDER.choices, blank=True)
+    age_band = models.CharField(
+        _("tranche d'âge"), max_length=8, choices=vocab.AGE_BAND.choices, blank=True
+    )
+
+    # Normalized at submission: gross annual full-time equivalent, (base +
+    # variable) / work_time_share, and base alone / work_time_share.
+    total_fte = models.PositiveIntegerField(_("total brut annuel ETP"), null=True, blank=True)
+    base_fte = models.PositiveIntegerField(_("fixe brut annuel ETP"), null=True, blank=True)
+
+    objects = SurveyResponseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        verbose_name = _("réponse")
+        verbose_name_plural = _("réponses")
+        indexes = [
+            # The snapshot reads one edition's accepted answers country by country.
+            models.Index(fields=["edition", "state", "country", "status"], name="resp_bench_idx"),
+            models.Index(fields=["state", "submitted_at"], name="resp_moderation_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(work_time_share__gte=0.1) & Q(work_time_share__lte=1.0),
+                name="work_time_share_between_0_1_and_1",
+            ),
+            models.CheckConstraint(
+                condition=Q(experience_years__lte=50), name="experience_years_at_most_50"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.edition_id} {self.country} {self.status}"
+
+    @property
+    def missions(self) -> list[str]:
+        return vocab.codes_of(self.missions_mask, vocab.MISSIONS)
+
+    @property
+    def kpis(self) -> list[str]:
+        return vocab.codes_of(self.kpis_mask, vocab.KPIS)
+
+    @property
+    def experience(self) -> str:
+        return vocab.experience_band(self.experience_years)
+
+    @property
+    def currency(self) -> str:
+        return vocab.CURRENCY_BY_COUNTRY[self.country]
+
+    @property
+    def is_demo(self) -> bool:
+        return self.source == self.Source.DEMO
+
+    def as_answers(self) -> dict[str, Any]:
+        """The answer with the API's and the CSV's field names (DESIGN.md)."""
+        return {
+            "edition": self.edition.year,
+            "status": self.status,
+            "role": self.role,
+            "job_title": self.job_title,
+            "experience_years": self.experience_years,
+            "education": self.education,
+            "employer_size": self.employer_size,
+            "employer_type": self.employer_type,
+            "country": self.country,
+            "region": self.region,
+            "work_time_share": self.work_time_share,
+            "base_salary": self.base_salary,
+            "variable_pay": self.variable_pay,
+            "day_rate": self.day_rate,
+            "billed_days": self.billed_days,
+            "missions": self.missions,
+            "kpis": self.kpis,
+            "weekly_hours": self.weekly_hours,
+            "remote_days": self.remote_days,
+            "satisfaction": self.satisfaction,
+            "gender": self.gender,
+            "age_band": self.age_band,
+        }

@@ -1,0 +1,179 @@
+"""Writes that span models or have side effects: submitting and withdrawing an answer."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from surveys import vocabulary as vocab
+from surveys.models import Edition, LegalMinimum, SurveyResponse
+from surveys.validation import MESSAGES, InvalidAnswers, full_time_equivalents, sanity_flags
+
+MESSAGES_REFUSAL = {
+    "duplicate": _(
+        "Cette réponse a déjà été envoyée depuis cet appareil il y a moins d'une heure."
+    ),
+    "too_many": _("Trop de réponses envoyées depuis cet appareil : réessayez dans une heure."),
+}
+
+RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed back
+
+
+def receipt_code_new() -> str:
+    """A receipt code like 7KQ2-M9XD-4HTA-PW3C: 20 random symbols of 32, 100 bits."""
+    symbols = "".join(secrets.choice(RECEIPT_ALPHABET) for _position in range(20))
+    return "-".join(symbols[i : i + 4] for i in range(0, 20, 4))
+
+
+def receipt_hash(code: str) -> str:
+    """SHA-256 of the normalized code. 100 random bits need no salt to resist guessing."""
+    normalized = code.strip().upper().replace("-", "").replace(" ", "")
+    return hashlib.sha256(normalized.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Client:
+    """Who is submitting, as far as abuse defences need to know: a salted, rotating hash.
+
+    The hash is salted with SECRET_KEY and the current day, so it rotates daily
+    and cannot be reversed or linked across days; it lives only in the cache,
+    never beside an answer (DESIGN.md privacy rule 6).
+    """
+
+    fingerprint: str
+
+    @classmethod
+    def from_address(cls, address: str) -> Client:
+        day = timezone.now().strftime("%Y-%m-%d")
+        digest = hmac.new(
+            settings.SECRET_KEY.encode(), f"{day}|{address}".encode(), hashlib.sha256
+        ).hexdigest()
+        return cls(fingerprint=digest[:32])
+
+
+class SubmissionRefused(Exception):
+    """The answer is valid but cannot be taken now (duplicate, too many, no edition)."""
+
+    def __init__(self, message: str, *, code: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.field = field
+
+
+def _answers_digest(answers: dict[str, Any]) -> str:
+    canonical = json.dumps(answers, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def edition_for_submission(year: int | None) -> Edition:
+    """The edition an answer goes to: the open one, or the year asked if it is open."""
+    if year is None:
+        edition = Edition.objects.open().first()
+        if edition is None:
+            raise InvalidAnswers({"edition": [str(MESSAGES["no_open_edition"])]})
+        return edition
+    edition = Edition.objects.filter(year=year).first()
+    if edition is None:
+        raise InvalidAnswers({"edition": [str(MESSAGES["unknown_edition"] % {"value": year})]})
+    if not edition.is_open:
+        raise InvalidAnswers({"edition": [str(MESSAGES["closed_edition"] % {"value": year})]})
+    return edition
+
+
+def legal_minimum_for(country: str, year: int) -> int | None:
+    """The minimum in force that year: the latest row of that year or before."""
+    row = (
+        LegalMinimum.objects.filter(country=country, year__lte=year)
+        .order_by("-year")
+        .values_list("annual_gross", flat=True)
+        .first()
+    )
+    return row
+
+
+def response_build(
+    *, answers: dict[str, Any], edition: Edition, source: str, legal_minimum: int | None
+) -> SurveyResponse:
+    """An unsaved SurveyResponse from cleaned answers, normalized and flagged."""
+    total_fte, base_fte = full_time_equivalents(
+        answers["base_salary"], answers["variable_pay"], answers["work_time_share"]
+    )
+    flags = sanity_flags(answers, legal_minimum=legal_minimum)
+    fields = {k: v for k, v in answers.items() if k not in ("edition", "missions", "kpis")}
+    return SurveyResponse(
+        edition=edition,
+        source=source,
+        state=SurveyResponse.State.FLAGGED if flags else SurveyResponse.State.ACCEPTED,
+        flags=flags,
+        missions_mask=vocab.mask_of(answers["missions"], vocab.MISSIONS),
+        kpis_mask=vocab.mask_of(answers["kpis"], vocab.KPIS),
+        total_fte=total_fte,
+        base_fte=base_fte,
+        **fields,
+    )
+
+
+def response_submit(
+    *, answers: dict[str, Any], client: Client, source: str = SurveyResponse.Source.SURVEY
+) -> tuple[SurveyResponse, str]:
+    """Store one validated answer and return it with its receipt code (shown once).
+
+    Refuses a client past SURVEY_SUBMISSIONS_PER_HOUR, and the same answer sent
+    again by the same client within the hour. Nothing is written on refusal;
+    the insert is one transaction.
+    """
+    edition = edition_for_submission(answers.get("edition"))
+    count_key = f"survey:count:{client.fingerprint}"
+    duplicate_key = f"survey:dup:{client.fingerprint}:{_answers_digest(answers)}"
+    if cache.get(duplicate_key):
+        raise SubmissionRefused(str(MESSAGES_REFUSAL["duplicate"]), code="duplicate")
+    cache.add(count_key, 0, timeout=3600)
+    if (cache.get(count_key) or 0) >= settings.SURVEY_SUBMISSIONS_PER_HOUR:
+        raise SubmissionRefused(str(MESSAGES_REFUSAL["too_many"]), code="throttled")
+
+    code = receipt_code_new()
+    response = response_build(
+        answers=answers,
+        edition=edition,
+        source=source,
+        legal_minimum=legal_minimum_for(answers["country"], edition.year),
+    )
+    response.receipt_hash = receipt_hash(code)
+    with transaction.atomic():
+        response.save()
+    try:
+        cache.incr(count_key)
+    except ValueError:
+        cache.set(count_key, 1, timeout=3600)
+    cache.set(duplicate_key, 1, timeout=3600)
+    return response, code
+
+
+def response_withdraw(*, receipt_code: str) -> bool:
+    """Withdraw the answer of that receipt: out of every future snapshot, free text erased.
+
+    Returns False for an unknown or already withdrawn code, without saying which.
+    """
+    updated = (
+        SurveyResponse.objects.filter(receipt_hash=receipt_hash(receipt_code))
+        .exclude(state=SurveyResponse.State.WITHDRAWN)
+        .update(
+            state=SurveyResponse.State.WITHDRAWN,
+            receipt_hash=None,
+            job_title="",
+            reviewed_at=timezone.now(),
+        )
+    )
+    return updated == 1
+

@@ -1,0 +1,42 @@
+"""Project-wide fixtures: fast hashing, a clean cache, and the optional real services.
+
+Tests that need PostgreSQL or Chromium skip without them, unless the
+CMBENCH_REQUIRE_POSTGRES / CMBENCH_REQUIRE_BROWSER variables say they must run
+(CI sets both), in which case their absence is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher_and_clean_cache(settings_override: None) -> Iterator[None]:
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def settings_override(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.SURVEY_MIN_FILL_SECONDS = 0
+
+
+def requires(variable: str, reason: str) -> None:
+    """Skip, or fail when `variable` says this part is required here."""
+    if os.environ.get(variable, "") in ("1", "true", "yes"):
+        pytest.fail(f"{reason} ({variable} is set, so this must run)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def postgres() -> None:
+    """Skip (or fail when required) unless the test database is PostgreSQL."""
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        requires("CMBENCH_REQUIRE_POSTGRES", "needs PostgreSQL: set DATABASE_URL")

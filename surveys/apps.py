@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class SurveysConfig(AppConfig):
     name = "surveys"
-    verbose_name = _("Enquête")
+    verbose_name = _("Survey")

@@ -23,22 +23,22 @@ class Edition(models.Model):
     """One yearly survey: answers are collected while it is open."""
 
     class State(models.TextChoices):
-        OPEN = "open", _("ouverte")
-        CLOSED = "closed", _("fermée")
+        OPEN = "open", _("open")
+        CLOSED = "closed", _("closed")
 
-    year = models.PositiveSmallIntegerField(_("année"), unique=True)
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
     state = models.CharField(
-        _("état"), max_length=8, choices=State.choices, default=State.CLOSED
+        _("state"), max_length=8, choices=State.choices, default=State.CLOSED
     )
-    opens_on = models.DateField(_("ouverture"), null=True, blank=True)
-    closes_on = models.DateField(_("clôture"), null=True, blank=True)
+    opens_on = models.DateField(_("opens on"), null=True, blank=True)
+    closes_on = models.DateField(_("closes on"), null=True, blank=True)
 
     objects = EditionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-year"]
-        verbose_name = _("édition")
-        verbose_name_plural = _("éditions")
+        verbose_name = _("edition")
+        verbose_name_plural = _("editions")
         constraints = [
             models.UniqueConstraint(
                 fields=["state"], condition=Q(state="open"), name="one_open_edition"
@@ -66,14 +66,14 @@ class LegalMinimum(models.Model):
     A country without a national minimum (Switzerland) simply has no row.
     """
 
-    country = models.CharField(_("pays"), max_length=2, choices=vocab.COUNTRY.choices)
-    year = models.PositiveSmallIntegerField(_("année"))
-    annual_gross = models.PositiveIntegerField(_("brut annuel temps plein"))
+    country = models.CharField(_("country"), max_length=2, choices=vocab.COUNTRY.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    annual_gross = models.PositiveIntegerField(_("gross per year, full time"))
     source = models.CharField(_("source"), max_length=200, blank=True)
 
     class Meta:
-        verbose_name = _("salaire minimum légal")
-        verbose_name_plural = _("salaires minimums légaux")
+        verbose_name = _("legal minimum wage")
+        verbose_name_plural = _("legal minimum wages")
         constraints = [
             models.UniqueConstraint(fields=["country", "year"], name="one_minimum_per_year")
         ]
@@ -108,84 +108,84 @@ class SurveyResponse(models.Model):
     """
 
     class State(models.TextChoices):
-        ACCEPTED = "accepted", _("acceptée")
-        FLAGGED = "flagged", _("signalée")
-        REJECTED = "rejected", _("rejetée")
-        WITHDRAWN = "withdrawn", _("retirée")
+        ACCEPTED = "accepted", _("accepted")
+        FLAGGED = "flagged", _("flagged")
+        REJECTED = "rejected", _("rejected")
+        WITHDRAWN = "withdrawn", _("withdrawn")
 
     class Source(models.TextChoices):
-        SURVEY = "survey", _("enquête")
+        SURVEY = "survey", _("survey")
         IMPORT = "import", _("import")
-        DEMO = "demo", _("démonstration")
+        DEMO = "demo", _("demo")
 
     edition = models.ForeignKey(
-        Edition, on_delete=models.PROTECT, related_name="responses", verbose_name=_("édition")
+        Edition, on_delete=models.PROTECT, related_name="responses", verbose_name=_("edition")
     )
-    submitted_at = models.DateTimeField(_("reçue le"), default=timezone.now)
-    source = models.CharField(_("origine"), max_length=8, choices=Source.choices)
-    state = models.CharField(_("état"), max_length=10, choices=State.choices)
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices)
     # Why the answer was flagged at submission (codes of validation.FLAG_*).
-    flags = models.JSONField(_("signalements"), default=list, blank=True)
-    review_note = models.CharField(_("note de modération"), max_length=500, blank=True)
-    reviewed_at = models.DateTimeField(_("revue le"), null=True, blank=True)
+    flags = models.JSONField(_("flags"), default=list, blank=True)
+    review_note = models.CharField(_("moderation note"), max_length=500, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("revue par"),
+        verbose_name=_("reviewed by"),
     )
     # SHA-256 of the receipt code shown once to the respondent (privacy rule 5).
     receipt_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
-    status = models.CharField(_("statut"), max_length=10, choices=vocab.STATUS.choices)
-    role = models.CharField(_("rôle"), max_length=24, choices=vocab.ROLE.choices)
-    job_title = models.CharField(_("intitulé du poste"), max_length=120, blank=True)
-    experience_years = models.PositiveSmallIntegerField(_("années d'expérience"))
-    education = models.CharField(_("diplôme"), max_length=10, choices=vocab.EDUCATION.choices)
+    status = models.CharField(_("status"), max_length=10, choices=vocab.STATUS.choices)
+    role = models.CharField(_("role"), max_length=24, choices=vocab.ROLE.choices)
+    job_title = models.CharField(_("job title"), max_length=120, blank=True)
+    experience_years = models.PositiveSmallIntegerField(_("years of experience"))
+    education = models.CharField(_("education"), max_length=10, choices=vocab.EDUCATION.choices)
     employer_size = models.CharField(
-        _("taille de l'employeur"), max_length=12, choices=vocab.EMPLOYER_SIZE.choices, blank=True
+        _("employer size"), max_length=12, choices=vocab.EMPLOYER_SIZE.choices, blank=True
     )
     employer_type = models.CharField(
-        _("type d'employeur"), max_length=10, choices=vocab.EMPLOYER_TYPE.choices, blank=True
+        _("employer type"), max_length=10, choices=vocab.EMPLOYER_TYPE.choices, blank=True
     )
-    country = models.CharField(_("pays"), max_length=2, choices=vocab.COUNTRY.choices)
-    region = models.CharField(_("région"), max_length=6, choices=vocab.REGION.choices)
-    work_time_share = models.FloatField(_("quotité de temps de travail"))
+    country = models.CharField(_("country"), max_length=2, choices=vocab.COUNTRY.choices)
+    region = models.CharField(_("region"), max_length=6, choices=vocab.REGION.choices)
+    work_time_share = models.FloatField(_("share of full time worked"))
 
     # Employees and trainees: gross per year, whole units of the country's currency.
-    base_salary = models.PositiveIntegerField(_("salaire fixe brut annuel"), null=True, blank=True)
-    variable_pay = models.PositiveIntegerField(_("variable brut annuel"), null=True, blank=True)
+    base_salary = models.PositiveIntegerField(_("base salary, gross per year"), null=True, blank=True)
+    variable_pay = models.PositiveIntegerField(_("variable pay, gross per year"), null=True, blank=True)
     # Freelancers: per day excluding VAT, and days billed per year.
-    day_rate = models.PositiveIntegerField(_("tarif journalier HT"), null=True, blank=True)
-    billed_days = models.PositiveSmallIntegerField(_("jours facturés par an"), null=True, blank=True)
+    day_rate = models.PositiveIntegerField(_("day rate, excluding VAT"), null=True, blank=True)
+    billed_days = models.PositiveSmallIntegerField(_("days billed per year"), null=True, blank=True)
 
     # Sets of codes as bit masks (vocabulary.mask_of): see `missions` and `kpis`.
     missions_mask = models.PositiveIntegerField(_("missions"), default=0)
-    kpis_mask = models.PositiveIntegerField(_("indicateurs suivis"), default=0)
+    kpis_mask = models.PositiveIntegerField(_("KPIs reported on"), default=0)
 
-    weekly_hours = models.PositiveSmallIntegerField(_("heures par semaine"), null=True, blank=True)
+    weekly_hours = models.PositiveSmallIntegerField(_("hours per week"), null=True, blank=True)
     remote_days = models.PositiveSmallIntegerField(
-        _("jours de télétravail par semaine"), null=True, blank=True
+        _("remote days per week"), null=True, blank=True
     )
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction"), null=True, blank=True)
-    gender = models.CharField(_("genre"), max_length=12, choices=vocab.GENDER.choices, blank=True)
+    gender = models.CharField(_("gender"), max_length=12, choices=vocab.GENDER.choices, blank=True)
     age_band = models.CharField(
-        _("tranche d'âge"), max_length=8, choices=vocab.AGE_BAND.choices, blank=True
+        _("age band"), max_length=8, choices=vocab.AGE_BAND.choices, blank=True
     )
 
     # Normalized at submission: gross annual full-time equivalent, (base +
     # variable) / work_time_share, and base alone / work_time_share.
-    total_fte = models.PositiveIntegerField(_("total brut annuel ETP"), null=True, blank=True)
-    base_fte = models.PositiveIntegerField(_("fixe brut annuel ETP"), null=True, blank=True)
+    total_fte = models.PositiveIntegerField(_("total, gross annual full-time equivalent"), null=True, blank=True)
+    base_fte = models.PositiveIntegerField(_("base, gross annual full-time equivalent"), null=True, blank=True)
 
     objects = SurveyResponseQuerySet.as_manager()
 
     class Meta:
         ordering = ["-submitted_at"]
-        verbose_name = _("réponse")
-        verbose_name_plural = _("réponses")
+        verbose_name = _("response")
+        verbose_name_plural = _("responses")
         indexes = [
             # The snapshot reads one edition's accepted answers country by country.
             models.Index(fields=["edition", "state", "country", "status"], name="resp_bench_idx"),

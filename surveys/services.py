@@ -20,10 +20,8 @@ from surveys.models import Edition, LegalMinimum, SurveyResponse
 from surveys.validation import MESSAGES, InvalidAnswers, full_time_equivalents, sanity_flags
 
 MESSAGES_REFUSAL = {
-    "duplicate": _(
-        "Cette réponse a déjà été envoyée depuis cet appareil il y a moins d'une heure."
-    ),
-    "too_many": _("Trop de réponses envoyées depuis cet appareil : réessayez dans une heure."),
+    "duplicate": _("This answer was already sent from this device less than an hour ago."),
+    "too_many": _("Too many answers sent from this device: try again in an hour."),
 }
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed back

@@ -29,34 +29,30 @@ FLAG_DAY_RATE_BELOW_FLOOR = "day_rate_below_floor"
 FLAG_DAY_RATE_ABOVE_CEILING = "day_rate_above_ceiling"
 FLAG_SALARY_ABOVE_CEILING = "salary_above_ceiling"
 FLAG_LABELS = {
-    FLAG_BELOW_LEGAL_MINIMUM: _("salaire temps plein sous le minimum légal"),
-    FLAG_DAY_RATE_BELOW_FLOOR: _("tarif journalier sous 125"),
-    FLAG_DAY_RATE_ABOVE_CEILING: _("tarif journalier au-dessus de 3 000"),
-    FLAG_SALARY_ABOVE_CEILING: _("salaire au-dessus de 500 000"),
+    FLAG_BELOW_LEGAL_MINIMUM: _("full-time salary under the legal minimum"),
+    FLAG_DAY_RATE_BELOW_FLOOR: _("day rate under 125"),
+    FLAG_DAY_RATE_ABOVE_CEILING: _("day rate over 3,000"),
+    FLAG_SALARY_ABOVE_CEILING: _("salary over 500,000"),
 }
 
 # The messages, shared with the vectorized import so that both say the same.
 MESSAGES = {
-    "required": _("Ce champ est obligatoire."),
-    "integer": _("Saisissez un nombre entier."),
-    "number": _("Saisissez un nombre."),
-    "range": _("Saisissez une valeur comprise entre %(min)s et %(max)s."),
-    "choice": _("« %(value)s » n'est pas une valeur permise ; valeurs permises : %(allowed)s."),
-    "too_long": _("Ce texte dépasse %(max)s caractères."),
-    "unknown_field": _("Ce champ n'existe pas dans l'enquête."),
-    "not_a_list": _("Saisissez une liste de codes."),
-    "repeated": _("Le code « %(value)s » est répété."),
-    "region_of_country": _("La région %(region)s n'appartient pas au pays %(country)s."),
-    "freelance_no_salary": _(
-        "Les freelances indiquent un tarif journalier et des jours facturés, pas un salaire."
-    ),
-    "freelance_no_employer": _("Les freelances n'ont pas d'employeur : laissez ce champ vide."),
-    "salaried_no_day_rate": _(
-        "Les salarié·es et stagiaires indiquent un salaire, pas un tarif journalier."
-    ),
-    "no_open_edition": _("Aucune édition de l'enquête n'est ouverte."),
-    "unknown_edition": _("L'édition %(value)s n'existe pas."),
-    "closed_edition": _("L'édition %(value)s est close : elle ne reçoit plus de réponses."),
+    "required": _("This field is required."),
+    "integer": _("Enter a whole number."),
+    "number": _("Enter a number."),
+    "range": _("Enter a value between %(min)s and %(max)s."),
+    "choice": _("“%(value)s” is not an allowed value; allowed values: %(allowed)s."),
+    "too_long": _("This text is longer than %(max)s characters."),
+    "unknown_field": _("The survey has no such field."),
+    "not_a_list": _("Enter a list of codes."),
+    "repeated": _("The code “%(value)s” is repeated."),
+    "region_of_country": _("The region %(region)s is not in the country %(country)s."),
+    "freelance_no_salary": _("Freelancers give a day rate and billed days, not a salary."),
+    "freelance_no_employer": _("Freelancers have no employer: leave this field empty."),
+    "salaried_no_day_rate": _("Employees and trainees give a salary, not a day rate."),
+    "no_open_edition": _("No edition of the survey is open."),
+    "unknown_edition": _("There is no %(value)s edition."),
+    "closed_edition": _("The %(value)s edition is closed: it takes no more answers."),
 }
 
 

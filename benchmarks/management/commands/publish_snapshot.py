@@ -1,0 +1,58 @@
+"""manage.py publish_snapshot: compute and publish a new benchmark snapshot, atomically."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from benchmarks.models import Snapshot
+from benchmarks.snapshots import SnapshotError, snapshot_publish
+
+
+class Command(BaseCommand):
+    help = (
+        "Compute every benchmark cell from the accepted answers and publish it as the new "
+        "snapshot in one transaction. The previous snapshot stays published if anything fails."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--editions",
+            help="Comma-separated years to rebuild (default: all); the others keep their figures.",
+        )
+        parser.add_argument(
+            "--if-none",
+            action="store_true",
+            help="Do nothing when a snapshot is already published (used by `make run`).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["if_none"] and Snapshot.objects.current().exists():
+            self.stdout.write("A snapshot is already published: nothing to do.")
+            return
+        years = None
+        if options["editions"]:
+            try:
+                years = [int(part) for part in options["editions"].split(",") if part.strip()]
+            except ValueError:
+                raise CommandError(
+                    f"--editions takes years separated by commas, not {options['editions']!r}."
+                ) from None
+
+        def progress(message: str) -> None:
+            sys.stderr.write(f"  {message}\n")
+
+        try:
+            snapshot = snapshot_publish(years=years, progress=progress)
+        except SnapshotError as error:
+            raise CommandError(str(error)) from None
+        seconds = sum(snapshot.timings.values())
+        demo = " (demo data)" if snapshot.is_demo else ""
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Snapshot #{snapshot.pk} published{demo}: {snapshot.cell_count} cells "
+                f"in {seconds:.1f} s."
+            )
+        )

@@ -1,0 +1,160 @@
+"""Published benchmark snapshots: the only source of every public figure.
+
+A snapshot is built from accepted answers in one go and published atomically;
+its cells hold the figures of every cohort that passed the privacy rules.
+Suppressed cohorts have no row at all, so nothing can tell them from empty ones.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+# Filter dimensions of a cohort, in the order of the cube. "" means "all".
+DIMENSIONS = ("region", "experience", "education", "employer_size", "employer_type", "role")
+ALL = ""
+
+
+class Metric(models.TextChoices):
+    SALARY = "salary", _("gross annual salary, full-time equivalent (base + variable)")
+    SALARY_BASE = "salary_base", _("gross annual base salary, full-time equivalent")
+    DAY_RATE = "day_rate", _("freelance day rate, excluding VAT")
+
+
+class SnapshotQuerySet(models.QuerySet["Snapshot"]):
+    def published(self) -> SnapshotQuerySet:
+        """Snapshots that were published at some point, newest first."""
+        return self.filter(status=Snapshot.Status.PUBLISHED).order_by("-published_at")
+
+    def current(self) -> SnapshotQuerySet:
+        """The one snapshot readers see."""
+        return self.filter(is_current=True)
+
+
+class Snapshot(models.Model):
+    """One computation of every benchmark cell; readers see the current one only."""
+
+    class Status(models.TextChoices):
+        BUILDING = "building", _("building")
+        PUBLISHED = "published", _("published")
+        FAILED = "failed", _("failed")
+
+    created_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.BUILDING
+    )
+    is_current = models.BooleanField(_("current"), default=False)
+    is_demo = models.BooleanField(
+        _("demo data"), default=False, help_text=_("Built from synthetic answers, not real ones.")
+    )
+    # min_cohort, fence, editions, countries: what the figures were computed with.
+    parameters = models.JSONField(_("parameters"), default=dict)
+    # Exclusions per stage (DESIGN.md outliers) per country, edition and status.
+    notes = models.JSONField(_("notes"), default=dict)
+    timings = models.JSONField(_("timings, seconds"), default=dict)
+    cell_count = models.PositiveIntegerField(_("published cells"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    objects = SnapshotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("snapshot")
+        verbose_name_plural = _("snapshots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"], condition=Q(is_current=True), name="one_current_snapshot"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_status_display()}"
+
+
+class Cell(models.Model):
+    """The published figures of one cohort: a metric, a country, an edition and filters.
+
+    Money is in whole units of the country's currency. p10 and p90 are empty
+    under 20 answers (DESIGN.md privacy rule 1).
+    """
+
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="cells")
+    metric = models.CharField(max_length=12, choices=Metric.choices)
+    country = models.CharField(max_length=2)
+    year = models.PositiveSmallIntegerField()
+    region = models.CharField(max_length=6, blank=True)
+    experience = models.CharField(max_length=4, blank=True)
+    education = models.CharField(max_length=10, blank=True)
+    employer_size = models.CharField(max_length=12, blank=True)
+    employer_type = models.CharField(max_length=10, blank=True)
+    role = models.CharField(max_length=24, blank=True)
+    # The mission breakdown: respondents who do `mission` (mission_done) or not.
+    mission = models.CharField(max_length=16, blank=True)
+    mission_done = models.BooleanField(default=True)
+
+    n = models.PositiveIntegerField()
+    confidence = models.CharField(max_length=6)
+    currency = models.CharField(max_length=3)
+    p10 = models.IntegerField(null=True, blank=True)
+    p25 = models.IntegerField()
+    p50 = models.IntegerField()
+    p75 = models.IntegerField()
+    p90 = models.IntegerField(null=True, blank=True)
+    median_ci_low = models.IntegerField()
+    median_ci_high = models.IntegerField()
+    # Shares as whole percents with 95% Wilson intervals: {"under": {"200": [s, lo, hi]},
+    # "missions": {code: [s, lo, hi]}, "kpis": {...}}; comparisons by dimension.
+    extras = models.JSONField(default=dict)
+    # True when DESIGN.md privacy rule 4 made this cell keep the previous snapshot's figures.
+    carried = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("cell")
+        verbose_name_plural = _("cells")
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "snapshot",
+                    "metric",
+                    "country",
+                    "year",
+                    *DIMENSIONS,
+                    "mission",
+                    "mission_done",
+                ],
+                name="one_cell_per_cohort",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.country} {self.year} n={self.n}"
+
+    @property
+    def cohort(self) -> dict[str, str | int]:
+        """The filters that define this cell, without the "all" ones."""
+        cohort: dict[str, str | int] = {"country": self.country, "year": self.year}
+        for dimension in DIMENSIONS:
+            if value := getattr(self, dimension):
+                cohort[dimension] = value
+        return cohort
+
+
+class ProfileModel(models.Model):
+    """The fitted log-salary model of one country and edition (the profile estimate)."""
+
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="models")
+    country = models.CharField(max_length=2)
+    year = models.PositiveSmallIntegerField()
+    fitted = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["snapshot", "country", "year"], name="one_model_per_cohort"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"model {self.country} {self.year} (snapshot #{self.snapshot_id})"

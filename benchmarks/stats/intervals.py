@@ -1,0 +1,220 @@
+"""Confidence intervals: the median's (binomial order statistics) and a share's (Wilson).
+
+Both are closed-form and deterministic: no resampling, so pages, API and CSV
+agree to the cent and a snapshot rebuilt from the same rows is identical.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import stats
+
+from benchmarks.stats._checks import (
+    confidence_level,
+    finite_values,
+    group_bounds,
+    non_empty,
+    sorted_within_groups,
+)
+from benchmarks.stats.errors import StatsError
+
+__all__ = [
+    "MedianCiRanks",
+    "SharePercent",
+    "WilsonInterval",
+    "grouped_median_ci",
+    "median_ci",
+    "median_ci_ranks",
+    "share_percent",
+    "wilson_interval",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class MedianCiRanks:
+    """Order-statistic ranks of the median CI, per sample size (arrays of one shape).
+
+    ``lower`` and ``upper`` are 1-based ranks l and u = n - l + 1; ``coverage`` is
+    the exact P(x_(l) <= median < x_(u)) = 1 - 2 P(K <= l - 1), K ~ Binomial(n, 1/2);
+    ``reaches_level`` is False where no pair of order statistics reaches the level
+    (then l = 1, u = n, the full range).
+    """
+
+    lower: NDArray[np.int64]
+    upper: NDArray[np.int64]
+    coverage: NDArray[np.float64]
+    reaches_level: NDArray[np.bool_]
+
+
+def median_ci_ranks(n: ArrayLike, *, level: float = 0.95) -> MedianCiRanks:
+    """Ranks (1-based) of the exact distribution-free CI of the median for sample sizes ``n``.
+
+    With K ~ Binomial(n, 1/2) the number of observations below the population
+    median, the interval [x_(l), x_(u)] with u = n - l + 1 covers the median with
+    probability P(l <= K <= u - 1) = 1 - 2 P(K <= l - 1). We take the largest l
+    such that P(K <= l - 1) <= (1 - level) / 2, i.e. the shortest symmetric pair
+    whose coverage is at least ``level`` (conservative: coverage >= level, e.g.
+    n = 10 gives l = 2, u = 9, coverage 1 - 22/1024 = 0.9785 at level 0.95).
+
+    When even P(K <= 0) = 2^-n exceeds (1 - level) / 2 (n <= 5 at 0.95), no interval
+    reaches the level: we return l = 1, u = n, the full sample range, whose coverage
+    1 - 2^(1-n) is below the level; ``reaches_level`` is False there.
+
+    ``n`` must hold integers >= 1 (any shape); the result arrays have its shape.
+    """
+    alpha_half = (1.0 - confidence_level(level)) / 2.0
+    sizes = np.asarray(n)
+    if sizes.size and not np.issubdtype(sizes.dtype, np.integer):
+        raise StatsError(f"n must hold integers, got dtype {sizes.dtype}")
+    sizes = sizes.astype(np.int64)
+    if (sizes < 1).any():
+        raise StatsError("n must be at least 1 for a median interval")
+    unique_sizes, inverse = np.unique(sizes, return_inverse=True)
+    # ppf gives the smallest j with P(K <= j) >= alpha/2; the largest j with
+    # P(K <= j) <= alpha/2 is j or j - 1. Checking j - 1, j, j + 1 against the cdf
+    # keeps the choice exact even if ppf's search is off by one in floating point.
+    guess = np.asarray(stats.binom.ppf(alpha_half, unique_sizes, 0.5), dtype=np.float64)
+    guess = np.nan_to_num(guess, nan=0.0).astype(np.int64)
+    candidates = guess[:, None] + np.array([-1, 0, 1], dtype=np.int64)[None, :]
+    cdf = np.asarray(stats.binom.cdf(candidates, unique_sizes[:, None], 0.5), dtype=np.float64)
+    allowed = (cdf <= alpha_half) & (candidates >= 0)
+    largest = np.where(allowed, candidates, -1).max(axis=1)
+    reaches = largest >= 0
+    lower = np.where(reaches, largest + 1, 1)
+    upper = unique_sizes - lower + 1
+    tail = np.asarray(stats.binom.cdf(lower - 1, unique_sizes, 0.5), dtype=np.float64)
+    coverage = np.maximum(1.0 - 2.0 * tail, 0.0)
+    return MedianCiRanks(
+        lower=lower[inverse].reshape(sizes.shape),
+        upper=upper[inverse].reshape(sizes.shape),
+        coverage=coverage[inverse].reshape(sizes.shape),
+        reaches_level=reaches[inverse].reshape(sizes.shape),
+    )
+
+
+def median_ci(values: ArrayLike, *, level: float = 0.95) -> tuple[float, float]:
+    """Distribution-free CI of the median from binomial order statistics, unit of ``values``.
+
+    Returns (x_(l), x_(u)) of the sorted sample, with the ranks of
+    :func:`median_ci_ranks` (u = n - l + 1, largest l with P(K < l) <= (1 - level)/2,
+    K ~ Binomial(n, 1/2); coverage >= level). For n too small to reach the level
+    (n <= 5 at 0.95) it returns the full range (min, max).
+
+    Deterministic: no resampling, so pages, API and CSV agree to the cent.
+    Raises :class:`StatsError` on an empty sample or NaN / infinite values.
+    """
+    sample = np.sort(non_empty(finite_values(values)))
+    ranks = median_ci_ranks(np.array([sample.size]), level=level)
+    return float(sample[ranks.lower[0] - 1]), float(sample[ranks.upper[0] - 1])
+
+
+def grouped_median_ci(
+    sorted_values: ArrayLike,
+    starts: ArrayLike,
+    counts: ArrayLike,
+    *,
+    level: float = 0.95,
+) -> NDArray[np.float64]:
+    """:func:`median_ci` for many sorted groups at once: shape (n_groups, 2), [low, high].
+
+    Group g is ``sorted_values[starts[g] : starts[g] + counts[g]]``, sorted ascending
+    (as for :func:`~benchmarks.stats.quantiles.grouped_quantiles`). Ranks are computed
+    once per distinct group size. A group with count 0 gets [NaN, NaN].
+    """
+    values = finite_values(sorted_values, name="sorted_values")
+    group_start, group_count = group_bounds(values.size, starts, counts)
+    sorted_within_groups(values, group_start, group_count)
+    result = np.full((group_count.size, 2), np.nan, dtype=np.float64)
+    filled = group_count > 0
+    if not filled.any():
+        return result
+    ranks = median_ci_ranks(group_count[filled], level=level)
+    start = group_start[filled]
+    result[filled, 0] = values[start + ranks.lower - 1]
+    result[filled, 1] = values[start + ranks.upper - 1]
+    return result
+
+
+@dataclass(frozen=True, eq=False)
+class WilsonInterval:
+    """A share and its Wilson score interval, as fractions in [0, 1] (arrays, broadcast shape)."""
+
+    share: NDArray[np.float64]
+    low: NDArray[np.float64]
+    high: NDArray[np.float64]
+    level: float
+
+
+def _counts(successes: ArrayLike, n: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    try:
+        x, total = np.broadcast_arrays(
+            np.asarray(successes, dtype=np.float64), np.asarray(n, dtype=np.float64)
+        )
+    except (TypeError, ValueError) as exc:
+        raise StatsError(f"successes and n must be numbers of one shape: {exc}") from exc
+    if not (np.isfinite(x).all() and np.isfinite(total).all()):
+        raise StatsError("successes and n must be finite")
+    if (x != np.round(x)).any() or (total != np.round(total)).any():
+        raise StatsError("successes and n must be whole counts")
+    if (total < 1).any():
+        raise StatsError("n must be at least 1 for a share")
+    if (x < 0).any() or (x > total).any():
+        raise StatsError("successes must lie between 0 and n")
+    return x, total
+
+
+def wilson_interval(successes: ArrayLike, n: ArrayLike, *, level: float = 0.95) -> WilsonInterval:
+    """Wilson score interval of a binomial share, vectorized over arrays of counts.
+
+    With p = x / n and z = Phi^-1((1 + level) / 2):
+
+        centre = (p + z^2 / (2n)) / (1 + z^2 / n)
+        half   = z / (1 + z^2 / n) * sqrt(p (1 - p) / n + z^2 / (4 n^2))
+        [low, high] = [centre - half, centre + half]   (always contains p; clipped to [0, 1])
+
+    Unit: fraction of the cohort (0 to 1). Same as statsmodels'
+    ``proportion_confint(method="wilson")``. Raises :class:`StatsError` unless
+    0 <= successes <= n, n >= 1, all whole numbers.
+    """
+    x, total = _counts(successes, n)
+    z = float(stats.norm.ppf(0.5 + confidence_level(level) / 2.0))
+    share = x / total
+    z2_over_n = z * z / total
+    centre = (share + z2_over_n / 2.0) / (1.0 + z2_over_n)
+    half = (
+        z / (1.0 + z2_over_n) * np.sqrt(share * (1.0 - share) / total + z2_over_n / (4.0 * total))
+    )
+    # The interval always contains p; min/max only undo rounding (x = 0 or n gives
+    # centre - half = 1e-17 instead of 0).
+    low = np.clip(np.minimum(centre - half, share), 0.0, 1.0)
+    high = np.clip(np.maximum(centre + half, share), 0.0, 1.0)
+    return WilsonInterval(share=share, low=low, high=high, level=float(level))
+
+
+@dataclass(frozen=True, eq=False)
+class SharePercent:
+    """A share and its Wilson interval in whole percents (int64 arrays, broadcast shape)."""
+
+    percent: NDArray[np.int64]
+    low: NDArray[np.int64]
+    high: NDArray[np.int64]
+    level: float
+
+
+def share_percent(successes: ArrayLike, n: ArrayLike, *, level: float = 0.95) -> SharePercent:
+    """The share x / n and its Wilson interval (:func:`wilson_interval`) as whole percents.
+
+    Each of share, low and high is 100 * fraction rounded with ``numpy.round``
+    (round half to even: 12.5 -> 12, 13.5 -> 14), each on its own, so the rounded
+    bounds still bracket the rounded share. E.g. 44 of 100 -> 44 % [35 %, 54 %].
+    """
+    interval = wilson_interval(successes, n, level=level)
+    return SharePercent(
+        percent=np.round(interval.share * 100.0).astype(np.int64),
+        low=np.round(interval.low * 100.0).astype(np.int64),
+        high=np.round(interval.high * 100.0).astype(np.int64),
+        level=interval.level,
+    )

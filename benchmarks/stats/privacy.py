@@ -1,0 +1,461 @@
+"""Publication rules of DESIGN.md "Privacy rules" 1, 2 and 7: cohort minimums,
+secondary suppression against subtraction, and confidence tiers.
+
+A *cube* is one row per cell: one column per dimension holding a level code or
+``all_value`` ("*", meaning no filter on that dimension), and the cell's
+response count ``n``. Every combination of filtered / unfiltered dimensions
+(2^d *patterns*) is present, each counted from the same rows, so the grand
+total, every margin and every crossing agree. Cells with n = 0 may be left out:
+an absent cell is an empty one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Final, Literal
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+from benchmarks.stats.errors import CubeError, StatsError
+
+__all__ = [
+    "MIN_COHORT",
+    "MIN_TAILS",
+    "TIER_HIGH_FROM",
+    "TIER_MEDIUM_FROM",
+    "Tier",
+    "check_subtraction_rules",
+    "confidence_tier",
+    "confidence_tiers",
+    "secondary_suppression",
+    "tails_published",
+]
+
+MIN_COHORT: Final = 10
+"""Nothing is published about a cohort of fewer responses (rule 1)."""
+MIN_TAILS: Final = 20
+"""p10 and p90 are published only from this many responses (rule 1)."""
+TIER_MEDIUM_FROM: Final = 20
+TIER_HIGH_FROM: Final = 50
+
+Tier = Literal["low", "medium", "high"]
+
+
+def confidence_tier(n: int) -> Tier:
+    """Confidence tier of a published cell (rule 7): low 10–19, medium 20–49, high 50+.
+
+    Raises :class:`StatsError` for n < MIN_COHORT: such a cell is not published,
+    so asking for its tier is a bug.
+    """
+    if isinstance(n, bool) or not isinstance(n, int | np.integer):
+        raise StatsError(f"n must be an integer, got {n!r}")
+    if n < MIN_COHORT:
+        raise StatsError(f"a cohort of {n} < {MIN_COHORT} is not published and has no tier")
+    if n < TIER_MEDIUM_FROM:
+        return "low"
+    if n < TIER_HIGH_FROM:
+        return "medium"
+    return "high"
+
+
+def confidence_tiers(n: ArrayLike) -> NDArray[np.object_]:
+    """:func:`confidence_tier` over an array of counts: "low" / "medium" / "high", or None
+    where n < MIN_COHORT (unpublished)."""
+    counts = _integer_counts(n, name="n")
+    tiers = np.full(counts.shape, None, dtype=object)
+    tiers[counts >= MIN_COHORT] = "low"
+    tiers[counts >= TIER_MEDIUM_FROM] = "medium"
+    tiers[counts >= TIER_HIGH_FROM] = "high"
+    return tiers
+
+
+def tails_published(n: ArrayLike) -> NDArray[np.bool_]:
+    """True where p10 and p90 may be published: n >= MIN_TAILS (rule 1)."""
+    return _integer_counts(n, name="n") >= MIN_TAILS
+
+
+def _integer_counts(n: ArrayLike, *, name: str) -> NDArray[np.int64]:
+    try:
+        counts = np.asarray(n, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise StatsError(f"{name} must hold counts: {exc}") from exc
+    if not np.isfinite(counts).all() or (counts < 0).any() or (counts != np.round(counts)).any():
+        raise StatsError(f"{name} must hold whole, non-negative counts")
+    return counts.astype(np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class _Cube:
+    """Integer encoding of a cube: per-dimension level codes (0 = all) and cell keys."""
+
+    codes: NDArray[np.int64]  # (cells, dims), 0 = all
+    components: NDArray[np.int64]  # codes * radix of each dim, so key = base + row sum
+    base: NDArray[np.int64]  # the by-group's offset in key space
+    keys: NDArray[np.int64]
+    n: NDArray[np.int64]
+    sorted_keys: NDArray[np.int64]
+    sorted_rows: NDArray[np.int64]
+    labels: list[str]
+
+    def lookup(self, keys: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Row of the cell with each key, -1 where there is none."""
+        position = np.searchsorted(self.sorted_keys, keys)
+        position = np.minimum(position, self.sorted_keys.size - 1)
+        found = self.sorted_keys[position] == keys
+        return np.where(found, self.sorted_rows[position], -1)
+
+
+def _encode_cube(
+    cells: pd.DataFrame, *, dims: Sequence[str], by: Sequence[str], all_value: object, n_column: str
+) -> _Cube:
+    dims = list(dims)
+    by = list(by)
+    if not dims:
+        raise CubeError("a cube needs at least one dimension")
+    if len(set(dims) | set(by)) != len(dims) + len(by):
+        raise CubeError(f"dims and by must be distinct columns: {dims} / {by}")
+    missing = [c for c in (*dims, *by, n_column) if c not in cells.columns]
+    if missing:
+        raise CubeError(f"cells lack the columns {missing}")
+    n = _integer_counts(cells[n_column].to_numpy(dtype=np.float64, na_value=np.nan), name=n_column)
+    size = len(cells)
+    codes = np.zeros((size, len(dims)), dtype=np.int64)
+    radix = 1
+    components = np.zeros((size, len(dims)), dtype=np.int64)
+    for column, dim in enumerate(dims):
+        values = cells[dim]
+        if values.isna().any():
+            raise CubeError(f"dimension {dim!r} has missing values; use {all_value!r} for 'all'")
+        is_all = (values == all_value).to_numpy(dtype=bool)
+        level_codes, levels = pd.factorize(values[~is_all], sort=True)
+        codes[~is_all, column] = level_codes + 1
+        components[:, column] = codes[:, column] * radix
+        radix *= len(levels) + 1
+    if by:
+        group = cells.groupby(by, sort=True, dropna=False).ngroup().to_numpy(dtype=np.int64)
+        groups = int(group.max()) + 1 if size else 0
+    else:
+        group = np.zeros(size, dtype=np.int64)
+        groups = 1
+    if radix * max(groups, 1) >= 2**62:
+        raise CubeError("the cube has too many level combinations to encode")
+    base = (group * radix).astype(np.int64)
+    keys = base + components.sum(axis=1)
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    duplicate = np.flatnonzero(sorted_keys[1:] == sorted_keys[:-1])
+    if duplicate.size:
+        row = int(order[duplicate[0]])
+        raise CubeError(f"the cube holds the cell {_describe(cells, row, [*by, *dims])} twice")
+    return _Cube(
+        codes=codes,
+        components=components,
+        base=base,
+        keys=keys,
+        n=n,
+        sorted_keys=sorted_keys,
+        sorted_rows=order.astype(np.int64),
+        labels=[*by, *dims],
+    )
+
+
+def _describe(cells: pd.DataFrame, row: int, columns: Sequence[str]) -> str:
+    values = cells.iloc[row]
+    return "(" + ", ".join(f"{c}={values[c]!r}" for c in columns) + ")"
+
+
+def _submask_matrix(pattern: int, dims: int) -> tuple[list[int], NDArray[np.int64]]:
+    """Strict submasks A of ``pattern`` and a (dims x submasks) 0/1 matrix of their dims."""
+    submasks: list[int] = []
+    mask = (pattern - 1) & pattern
+    while True:
+        submasks.append(mask)
+        if mask == 0:
+            break
+        mask = (mask - 1) & pattern
+    matrix = np.array(
+        [[(mask >> d) & 1 for mask in submasks] for d in range(dims)], dtype=np.int64
+    ).reshape(dims, len(submasks))
+    return submasks, matrix
+
+
+def _refinement_conflicts(
+    cube: _Cube, cells: pd.DataFrame, *, min_cohort: int, strict: bool = True
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Pairs (finer S, coarser C ⊃ S) with 0 < n(C) - n(S) < min_cohort, both n >= min_cohort.
+
+    Returns child rows, parent rows and the child's number of filtered dims.
+    For each pattern B and each strict sub-pattern A, the parent of a B-cell is
+    the cell with its A-dims' codes and 'all' elsewhere: one key lookup per pair.
+    """
+    dims = cube.codes.shape[1]
+    specified = cube.codes != 0
+    pattern = (specified * (1 << np.arange(dims))).sum(axis=1)
+    child_rows: list[NDArray[np.int64]] = []
+    parent_rows: list[NDArray[np.int64]] = []
+    for pattern_value in np.unique(pattern[cube.n > 0]):
+        if pattern_value == 0:
+            continue
+        rows = np.flatnonzero((pattern == pattern_value) & (cube.n > 0))
+        _, matrix = _submask_matrix(int(pattern_value), dims)
+        parent_keys = cube.base[rows, None] + cube.components[rows] @ matrix
+        parents = cube.lookup(parent_keys)
+        if (parents < 0).any():
+            row = int(rows[np.flatnonzero((parents < 0).any(axis=1))[0]])
+            raise CubeError(
+                f"the cube is not full: the cell {_describe(cells, row, cube.labels)} "
+                "lacks one of its coarser cells"
+            )
+        excess = cube.n[parents] - cube.n[rows, None]
+        if strict and (excess < 0).any():
+            row = int(rows[np.flatnonzero((excess < 0).any(axis=1))[0]])
+            raise CubeError(
+                f"the cube is inconsistent: the cell {_describe(cells, row, cube.labels)} "
+                "counts more responses than a coarser cell holding it"
+            )
+        conflict = (
+            (excess != 0)
+            & (excess < min_cohort)
+            & (cube.n[rows, None] >= min_cohort)
+            & (cube.n[parents] >= min_cohort)
+        )
+        hit_row, hit_column = np.nonzero(conflict)
+        child_rows.append(rows[hit_row])
+        parent_rows.append(parents[hit_row, hit_column])
+    child = np.concatenate(child_rows) if child_rows else np.zeros(0, dtype=np.int64)
+    parent = np.concatenate(parent_rows) if parent_rows else np.zeros(0, dtype=np.int64)
+    return child, parent, specified[child].sum(axis=1).astype(np.int64)
+
+
+def _child_edges(
+    cube: _Cube, cells: pd.DataFrame, *, min_cohort: int, strict: bool = True
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Edges (child, family = parent row * dims + dim) of one-dim children, n >= min_cohort.
+
+    Sorted by family, then child n, then child key: the first published edge of a
+    family is its smallest published child (ties by key, so deterministic).
+    """
+    size, dims = cube.codes.shape
+    children: list[NDArray[np.int64]] = []
+    families: list[NDArray[np.int64]] = []
+    coverage = np.zeros(size * dims, dtype=np.int64)
+    for dim in range(dims):
+        rows = np.flatnonzero((cube.codes[:, dim] != 0) & (cube.n > 0))
+        parents = cube.lookup(cube.keys[rows] - cube.components[rows, dim])
+        if (parents < 0).any():
+            row = int(rows[np.flatnonzero(parents < 0)[0]])
+            raise CubeError(
+                f"the cube is not full: the cell {_describe(cells, row, cube.labels)} "
+                "lacks one of its coarser cells"
+            )
+        family = parents * dims + dim
+        np.add.at(coverage, family, cube.n[rows])
+        large = cube.n[rows] >= min_cohort
+        children.append(rows[large])
+        families.append(family[large])
+    if strict and (coverage.reshape(size, dims) > cube.n[:, None]).any():
+        row = int(np.flatnonzero((coverage.reshape(size, dims) > cube.n[:, None]).any(axis=1))[0])
+        raise CubeError(
+            f"the cube is inconsistent: the children of {_describe(cells, row, cube.labels)} "
+            "along one dimension count more responses than it"
+        )
+    child = np.concatenate(children)
+    family = np.concatenate(families)
+    order = np.lexsort((cube.keys[child], cube.n[child], family))
+    return child[order], family[order]
+
+
+def secondary_suppression(
+    cells: pd.DataFrame,
+    *,
+    dims: Sequence[str],
+    all_value: object = "*",
+    min_cohort: int = MIN_COHORT,
+    by: Sequence[str] = (),
+    n_column: str = "n",
+    suppressed: pd.Series | ArrayLike | None = None,
+    strict: bool = True,
+) -> pd.Series:
+    """Which cells of a full cube may be published (True) under privacy rules 1 and 2.
+
+    ``strict=False`` accepts a cube whose counts disagree (a cell counting more
+    than a coarser one, as when privacy rule 4 makes some cells keep an earlier
+    snapshot's figures): a negative difference or remainder is then a leak too,
+    resolved by suppressing like any other.
+
+    Input: one row per cell; each ``dims`` column holds a level code or ``all_value``;
+    ``n_column`` the response count. The cube must be *full*: every pattern of
+    filtered/unfiltered dims, all counted from the same rows (a cell with n > 0
+    without its coarser cells raises :class:`CubeError`, as does a cell counting
+    more than a coarser one or a duplicated cell). Cells with n = 0 may be absent.
+    Rows with no level on a dim (e.g. freelancers' employer size) may be counted
+    in the 'all' cells only: they are part of the uncovered remainder of rule (b).
+    A cube cut at a maximum number of filters is fine as long as it stays closed
+    under coarsening (every coarser cell of a present cell is present).
+    ``by`` names columns that split the frame into independent cubes (e.g.
+    edition, country, status), never set to 'all': one call handles them all.
+    ``suppressed`` (bool, True = keep unpublished) forces cells out before the
+    rules run, e.g. decisions carried over from an earlier pass; a Series is
+    aligned on ``cells.index``, an array by position.
+
+    Rules, for published cells only (True = published):
+
+    1. primary: n < min_cohort is suppressed;
+    2. (a) for every published C and every published S that refines C (equal on
+       C's filtered dims, plus one or more filters), n(C) - n(S) is 0 or
+       >= min_cohort; otherwise S, the finer cell, is suppressed (coarse cells
+       serve more readers). Checked over all refinements, coarsest children first;
+       (b) for every published C and every dim d that C leaves at 'all', the
+       remainder n(C) - sum(n of C's published children along d) is 0 or
+       >= min_cohort; otherwise C's smallest published child along d (ties broken
+       by the cell's level codes, so the result is deterministic) is suppressed.
+       As published children have n >= min_cohort, one suppression restores (b)
+       for that (C, d).
+
+    (a) and (b) repeat until nothing changes; every round is vectorized. The
+    result is a safe set, not necessarily the largest one. Returns a bool Series
+    named "published" on ``cells.index``.
+    """
+    if min_cohort < 1:
+        raise StatsError("min_cohort must be at least 1")
+    cube = _encode_cube(cells, dims=dims, by=by, all_value=all_value, n_column=n_column)
+    published = cube.n >= min_cohort
+    if suppressed is not None:
+        published &= ~_forced(cells, suppressed)
+    if len(cells) == 0:
+        return pd.Series(published, index=cells.index, name="published", dtype=bool)
+    # Both precomputations also check that the cube is full and consistent.
+    conflict_child, conflict_parent, child_depth = _refinement_conflicts(
+        cube, cells, min_cohort=min_cohort, strict=strict
+    )
+    by_depth = [
+        (conflict_child[child_depth == depth], conflict_parent[child_depth == depth])
+        for depth in np.unique(child_depth)
+    ]
+    edge_child, edge_family = _child_edges(cube, cells, min_cohort=min_cohort, strict=strict)
+    size, dims_count = cube.codes.shape
+    family_n = np.repeat(cube.n, dims_count)
+    family_parent = np.repeat(np.arange(size), dims_count)
+
+    changed = True
+    while changed:
+        changed = False
+        for child, parent in by_depth:
+            leak = published[child] & published[parent]
+            if leak.any():
+                published[child[leak]] = False
+                changed = True
+        covered = np.bincount(
+            edge_family,
+            weights=cube.n[edge_child] * published[edge_child],
+            minlength=size * dims_count,
+        )
+        remainder = family_n - covered.astype(np.int64)
+        leaking_family = published[family_parent] & (remainder != 0) & (remainder < min_cohort)
+        if leaking_family.any():
+            candidate = leaking_family[edge_family] & published[edge_child]
+            child = edge_child[candidate]
+            family = edge_family[candidate]
+            first = np.ones(family.size, dtype=bool)
+            first[1:] = family[1:] != family[:-1]
+            published[child[first]] = False
+            changed = True
+    return pd.Series(published, index=cells.index, name="published", dtype=bool)
+
+
+def _forced(cells: pd.DataFrame, suppressed: pd.Series | ArrayLike) -> NDArray[np.bool_]:
+    """The ``suppressed`` flags as a bool array in the order of ``cells``."""
+    if isinstance(suppressed, pd.Series):
+        if not suppressed.index.equals(cells.index):
+            if not cells.index.isin(suppressed.index).all() or not suppressed.index.is_unique:
+                raise StatsError("suppressed must have a flag for every cell (same index)")
+            suppressed = suppressed.reindex(cells.index)
+        values = suppressed.to_numpy()
+    else:
+        values = np.asarray(suppressed)
+    if values.shape != (len(cells),):
+        raise StatsError(f"suppressed must hold {len(cells)} flags, got shape {values.shape}")
+    if values.dtype != np.bool_:
+        if pd.isna(values).any():
+            raise StatsError("suppressed must hold True/False flags, not missing values")
+        values = values.astype(bool)
+    return np.asarray(values, dtype=np.bool_)
+
+
+def check_subtraction_rules(
+    cells: pd.DataFrame,
+    *,
+    dims: Sequence[str],
+    all_value: object = "*",
+    min_cohort: int = MIN_COHORT,
+    by: Sequence[str] = (),
+    n_column: str = "n",
+    published: pd.Series | ArrayLike | None = None,
+) -> list[str]:
+    """Every breach of rules 1 and 2 among published cells, described in words (an audit).
+
+    Deliberately simple and slow (pairwise loops), independent of
+    :func:`secondary_suppression`, so tests can use it as the attacker. The
+    published flags come from ``published`` (a bool Series or array in the order
+    of ``cells``), else from a "published" column, else every row counts as
+    published (e.g. the cells of a published snapshot).
+    Checks: a published n below min_cohort; a published S refining a published C
+    with 0 < n(C) - n(S) < min_cohort; a published C and a dim d at 'all' whose
+    remainder after its published children along d is in (0, min_cohort).
+    """
+    if published is not None:
+        flags = np.asarray(published, dtype=bool)
+    elif "published" in cells.columns:
+        flags = cells["published"].to_numpy(dtype=bool)
+    else:
+        flags = np.ones(len(cells), dtype=bool)
+    columns = [*by, *dims]
+    records = [
+        (tuple(row[c] for c in columns), int(row[n_column]))
+        for (_, row), shown in zip(cells.iterrows(), flags, strict=True)
+        if shown
+    ]
+    groups = len(by)
+    violations: list[str] = []
+
+    def name(key: tuple[object, ...]) -> str:
+        return "(" + ", ".join(f"{c}={v!r}" for c, v in zip(columns, key, strict=True)) + ")"
+
+    def refines(fine: tuple[object, ...], coarse: tuple[object, ...]) -> bool:
+        if fine == coarse or fine[:groups] != coarse[:groups]:
+            return False
+        return all(c in (all_value, f) for f, c in zip(fine[groups:], coarse[groups:], strict=True))
+
+    for key, n in records:
+        if n < min_cohort:
+            violations.append(f"{name(key)} is published with n = {n} < {min_cohort}")
+    for (key_a, n_a), (key_b, n_b) in combinations(records, 2):
+        for (fine, n_fine), (coarse, n_coarse) in (
+            ((key_a, n_a), (key_b, n_b)),
+            ((key_b, n_b), (key_a, n_a)),
+        ):
+            if refines(fine, coarse) and n_coarse != n_fine and n_coarse - n_fine < min_cohort:
+                violations.append(
+                    f"{name(coarse)} minus {name(fine)} reveals {n_coarse - n_fine} responses"
+                )
+    for key, n in records:
+        for position in range(groups, len(columns)):
+            if key[position] != all_value:
+                continue
+            children = [
+                n_child
+                for child, n_child in records
+                if child[position] != all_value
+                and all(child[i] == key[i] for i in range(len(columns)) if i != position)
+            ]
+            remainder = n - sum(children)
+            if remainder != 0 and remainder < min_cohort:
+                violations.append(
+                    f"{name(key)} minus its published children along {columns[position]!r} "
+                    f"reveals {remainder} responses"
+                )
+    return violations

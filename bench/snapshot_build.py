@@ -27,7 +27,9 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import REPO, peak_memory_mb, setup_django, temporary_database
+import resource
+
+from bench.common import REPO, setup_django, temporary_database
 
 SALARY_DIMS = ("region", "experience", "education", "employer_size", "employer_type", "role")
 DAY_RATE_DIMS = ("region", "experience", "education", "role")
@@ -120,7 +122,8 @@ def main(argv: list[str] | None = None) -> None:
     setup_django()
     for size in (int(part) for part in options.sizes.split(",")):
         measure(size)
-    print(f"\n(this process peaked at {peak_memory_mb():,.0f} MiB)")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\n(this process peaked at {peak:,.0f} MiB)")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from benchmarks.stats import grouped_median_ci, grouped_quantiles, share_percent
+from benchmarks.stats import grouped_median_ci, grouped_quantiles
 from benchmarks.stats.privacy import MIN_COHORT, MIN_TAILS, confidence_tiers
 
 ALL = ""
@@ -106,8 +106,8 @@ def build_cells(cube: CubeInput, *, only: Sequence[tuple[str, ...]] | None = Non
 
     Columns: the dimensions (a code, or "" for all), n, and — for cells with
     n >= MIN_COHORT only, NaN elsewhere — p10..p90 (p10, p90 from MIN_TAILS),
-    median_ci_low/high, confidence, and `extras` (shares under thresholds and
-    mask shares, whole percents with Wilson intervals) as dicts. Cells below
+    median_ci_low/high, confidence; and for every threshold and mask code, the
+    count of the cell's rows under it / with it (`share_column`). Cells below
     MIN_COHORT keep their n: the suppression rules need it, and they are never
     stored. `only` restricts the patterns computed.
     """
@@ -115,13 +115,14 @@ def build_cells(cube: CubeInput, *, only: Sequence[tuple[str, ...]] | None = Non
     value_order = np.argsort(cube.values, kind="stable")
     values = cube.values[value_order]
     codes = {dim: cube.codes[dim][value_order] for dim in cube.dims}
-    flags: list[tuple[str, str, NDArray[np.bool_]]] = [
-        ("under", str(t), values < t) for t in cube.thresholds
+    # For each share: the rows (in value order) under the threshold / with the code.
+    flags: list[tuple[str, str, NDArray[np.int64]]] = [
+        ("under", str(t), np.flatnonzero(values < t)) for t in cube.thresholds
     ]
     for name, (mask, mask_codes) in cube.masks.items():
         ordered_mask = mask[value_order]
         flags += [
-            (name, code, (ordered_mask >> bit & 1).astype(bool))
+            (name, code, np.flatnonzero(ordered_mask >> bit & 1))
             for bit, code in enumerate(mask_codes)
         ]
 
@@ -147,8 +148,13 @@ def build_cells(cube: CubeInput, *, only: Sequence[tuple[str, ...]] | None = Non
         quantiles = np.full((counts.size, len(PERCENTILES)), np.nan)
         interval = np.full((counts.size, 2), np.nan)
         if big.any():
-            quantiles[big] = grouped_quantiles(sorted_values, starts[big], counts[big], PERCENTILES)
-            interval[big] = grouped_median_ci(sorted_values, starts[big], counts[big])
+            # Sorted by construction (value order, then a stable sort by key): skip the check.
+            quantiles[big] = grouped_quantiles(
+                sorted_values, starts[big], counts[big], PERCENTILES, check_sorted=False
+            )
+            interval[big] = grouped_median_ci(
+                sorted_values, starts[big], counts[big], check_sorted=False
+            )
         tails = counts >= MIN_TAILS
         for index, name in enumerate(PERCENTILE_NAMES):
             column = quantiles[:, index]
@@ -157,9 +163,14 @@ def build_cells(cube: CubeInput, *, only: Sequence[tuple[str, ...]] | None = Non
             parts[name].append(column)
         parts["median_ci_low"].append(interval[:, 0])
         parts["median_ci_high"].append(interval[:, 1])
-        for position, (_family, _code, flag) in enumerate(flags):
-            cumulative = np.concatenate(([0], np.cumsum(flag[order], dtype=np.int64)))
-            flag_sums[position].append(cumulative[starts + counts] - cumulative[starts])
+        if flags:
+            # Each row's group, then per share one bincount over the rows that have it.
+            group_of_row = np.empty(n_rows, dtype=np.int64)
+            group_of_row[order] = np.repeat(np.arange(counts.size), counts)
+            for position, (_family, _code, rows) in enumerate(flags):
+                flag_sums[position].append(
+                    np.bincount(group_of_row[rows], minlength=counts.size).astype(np.int64)
+                )
 
     cells = pd.DataFrame({name: np.concatenate(arrays) for name, arrays in parts.items()})
     n = cells["n"].to_numpy()
@@ -167,25 +178,11 @@ def build_cells(cube: CubeInput, *, only: Sequence[tuple[str, ...]] | None = Non
     confidence = np.full(n.size, None, dtype=object)
     confidence[big] = confidence_tiers(n[big])
     cells["confidence"] = confidence
-    shares = [
-        (family, code, share_percent(np.concatenate(sums)[big], n[big]))
-        for (family, code, _flag), sums in zip(flags, flag_sums, strict=True)
-    ]
-    extras = np.full(n.size, None, dtype=object)
-    extras[big] = [_extras_of(shares, index) for index in range(int(big.sum()))]
-    cells["extras"] = extras
+    for (family, code, _flag), sums in zip(flags, flag_sums, strict=True):
+        cells[share_column(family, code)] = np.concatenate(sums)
     return cells
 
 
-def _extras_of(
-    shares: Sequence[tuple[str, str, Any]], index: int
-) -> dict[str, dict[str, list[int]]]:
-    """One cell's shares: {family: {code: [percent, low, high]}}."""
-    extras: dict[str, dict[str, list[int]]] = {}
-    for family, code, share in shares:
-        extras.setdefault(family, {})[code] = [
-            int(share.percent[index]),
-            int(share.low[index]),
-            int(share.high[index]),
-        ]
-    return extras
+def share_column(family: str, code: str) -> str:
+    """The column of build_cells' output counting a cell's rows with that flag."""
+    return f"k:{family}:{code}"

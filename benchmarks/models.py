@@ -80,7 +80,10 @@ class Cell(models.Model):
     under 20 answers (DESIGN.md privacy rule 1).
     """
 
-    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="cells")
+    # No separate index: the unique constraint below starts with snapshot.
+    snapshot = models.ForeignKey(
+        Snapshot, on_delete=models.CASCADE, related_name="cells", db_index=False
+    )
     metric = models.CharField(max_length=12, choices=Metric.choices)
     country = models.CharField(max_length=2)
     year = models.PositiveSmallIntegerField()

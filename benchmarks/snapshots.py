@@ -22,19 +22,19 @@ import numpy as np
 import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
+from numpy.typing import NDArray
 
 from benchmarks import selectors
-from benchmarks.cube import DAY_RATE_THRESHOLDS, CubeInput, build_cells, patterns
+from benchmarks.cube import DAY_RATE_THRESHOLDS, CubeInput, build_cells, patterns, share_column
 from benchmarks.models import ALL, DIMENSIONS, Cell, Metric, ProfileModel, Snapshot
 from benchmarks.stats import (
     MIN_COHORT,
     StatsError,
     fit_log_salary_model,
     grouped_iqr_fence_mask,
-    kruskal_wallis,
-    pairwise_mann_whitney,
     secondary_suppression,
 )
+from benchmarks.stats.comparisons import GroupComparison, compare_sorted_groups
 from surveys import vocabulary as vocab
 from surveys.models import Edition
 
@@ -107,66 +107,43 @@ def _fence(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return frame.loc[kept.to_numpy()].drop(columns="fence_value"), excluded
 
 
-def _cube(
-    rows: pd.DataFrame,
-    *,
-    country: str,
-    value: str,
-    dims: Sequence[str],
-    thresholds: Sequence[int],
-    with_masks: bool,
-) -> CubeInput:
-    levels = {**levels_of(country), "mission_flag": ("yes", "no")}
-    return CubeInput.from_frame(
-        rows,
-        value=value,
-        dims=dims,
-        levels=levels,
-        masks={MASK_COLUMNS[name]: codes for name, codes in MASKS.items()} if with_masks else {},
-        thresholds=thresholds,
-    )
-
-
-def _rename_mask_extras(extras: dict[str, Any] | None) -> dict[str, Any] | None:
-    if extras is None:
-        return None
-    return {
-        {column: name for name, column in MASK_COLUMNS.items()}.get(family, family): shares
-        for family, shares in extras.items()
-    }
-
-
 def _metric_cells(
-    rows: pd.DataFrame, *, country: str, value: str, dims: Sequence[str], thresholds: Sequence[int]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rows: pd.DataFrame, *, country: str, spec: MetricSpec
+) -> tuple[pd.DataFrame, pd.DataFrame, CubeInput]:
     """The cube of one metric (every pattern) and its mission breakdown, before suppression."""
-    main = build_cells(
-        _cube(rows, country=country, value=value, dims=dims, thresholds=thresholds, with_masks=True)
+    cube = CubeInput.from_frame(
+        rows,
+        value=spec.value,
+        dims=spec.dims,
+        levels=levels_of(country),
+        masks={MASK_COLUMNS[name]: codes for name, codes in MASKS.items()},
+        thresholds=spec.thresholds,
     )
-    main["extras"] = main["extras"].map(_rename_mask_extras)
+    main = build_cells(cube)
     main["mission"] = ALL
     main["mission_done"] = True
-    mission_frames = []
     breakdown_patterns = [
-        (*pattern, "mission_flag") for pattern in patterns(dims, max_filters=BREAKDOWN_MAX_FILTERS)
+        (*pattern, "mission_flag")
+        for pattern in patterns(spec.dims, max_filters=BREAKDOWN_MAX_FILTERS)
     ]
     masks = rows["missions_mask"].to_numpy(np.int64)
+    frames = []
     for bit, mission in enumerate(vocab.MISSIONS.codes):
-        tagged = rows.assign(mission_flag=np.where((masks >> bit) & 1 == 1, "yes", "no"))
-        cube = _cube(
-            tagged,
-            country=country,
-            value=value,
-            dims=(*dims, "mission_flag"),
-            thresholds=thresholds,
-            with_masks=False,
+        # Level 0 "yes" (does the mission), 1 "no": the codes are reused, not re-encoded.
+        flag = 1 - ((masks >> bit) & 1)
+        mission_cube = CubeInput(
+            values=cube.values,
+            dims=(*spec.dims, "mission_flag"),
+            levels={**cube.levels, "mission_flag": ("yes", "no")},
+            codes={**cube.codes, "mission_flag": flag.astype(np.int64)},
+            masks={},
+            thresholds=cube.thresholds,
         )
-        cells = build_cells(cube, only=breakdown_patterns)
+        cells = build_cells(mission_cube, only=breakdown_patterns)
         cells["mission"] = mission
         cells["mission_done"] = cells["mission_flag"] == "yes"
-        mission_frames.append(cells)
-    missions = pd.concat(mission_frames, ignore_index=True)
-    return main, missions
+        frames.append(cells)
+    return main, pd.concat(frames, ignore_index=True), cube
 
 
 def _suppress(
@@ -178,14 +155,15 @@ def _suppress(
     suppressed_missions: pd.Series | None = None,
     strict: bool = True,
 ) -> tuple[pd.Series, pd.Series]:
-    """Privacy rules 1 and 2 on the cube, then on each mission's breakdown family.
+    """Privacy rules 1 and 2 on the cube, then on every mission's breakdown family.
 
     A mission family is the cohorts with at most BREAKDOWN_MAX_FILTERS filters
     (mission "all") plus the same cohorts split by doing the mission or not,
-    with "mission_flag" as one more dimension. The main cube's decisions are
-    taken first and kept: a family run starts from them, and since the rules
-    only ever suppress the finer cell of a pair, it can only suppress
-    mission cells.
+    with "mission_flag" as one more dimension; the twelve families are
+    independent cubes of one call (`by="mission"`). The main cube's decisions
+    are taken first and kept: a family starts from them, and since the rules
+    only ever suppress the finer cell of a pair, it can only suppress mission
+    cells.
     """
     main_published = secondary_suppression(
         main, dims=list(dims), all_value=ALL, suppressed=suppressed_main, strict=strict
@@ -193,92 +171,126 @@ def _suppress(
     if missions.empty:
         return main_published, pd.Series(dtype=bool)
     filters = (main[list(dims)] != ALL).sum(axis=1)
-    coarse = main.loc[filters <= BREAKDOWN_MAX_FILTERS, [*dims, "n"]].assign(mission_flag=ALL)
-    coarse_suppressed = ~main_published.loc[coarse.index]
-    mission_published = pd.Series(False, index=missions.index)
-    for _mission, family in missions.groupby("mission", sort=False):
-        cells = pd.concat([coarse, family[[*dims, "mission_flag", "n"]]], ignore_index=True)
-        initially = pd.concat(
-            [
-                coarse_suppressed,
-                suppressed_missions.loc[family.index]
-                if suppressed_missions is not None
-                else pd.Series(False, index=family.index),
-            ],
-            ignore_index=True,
-        )
-        published = secondary_suppression(
-            cells,
-            dims=[*dims, "mission_flag"],
-            all_value=ALL,
-            suppressed=initially,
-            strict=strict,
-        )
-        mission_published.loc[family.index] = published.iloc[len(coarse) :].to_numpy()
+    coarse = main.loc[filters <= BREAKDOWN_MAX_FILTERS, [*dims, "n"]]
+    coarse_suppressed = ~main_published.loc[coarse.index].to_numpy()
+    mission_codes = list(vocab.MISSIONS.codes)
+    family = pd.concat(
+        [
+            *(coarse.assign(mission_flag=ALL, mission=code) for code in mission_codes),
+            missions[[*dims, "mission_flag", "n", "mission"]],
+        ],
+        ignore_index=True,
+    )
+    initially = np.concatenate(
+        [
+            np.tile(coarse_suppressed, len(mission_codes)),
+            suppressed_missions.to_numpy(dtype=bool)
+            if suppressed_missions is not None
+            else np.zeros(len(missions), dtype=bool),
+        ]
+    )
+    published = secondary_suppression(
+        family,
+        dims=[*dims, "mission_flag"],
+        all_value=ALL,
+        by=["mission"],
+        suppressed=initially,
+        strict=strict,
+    )
+    mission_published = pd.Series(
+        published.to_numpy()[len(coarse) * len(mission_codes) :], index=missions.index
+    )
     return main_published, mission_published
 
 
 def _comparisons(
-    rows: pd.DataFrame, *, value: str, dims: Sequence[str], published: pd.DataFrame
+    cube: CubeInput, *, published: pd.DataFrame
 ) -> dict[tuple[str, ...], dict[str, Any]]:
-    """Group comparisons of the published children of each coarse published cohort.
+    """Group comparisons of the published children of the overall and one-filter cohorts.
 
-    For a parent with at most BREAKDOWN_MAX_FILTERS filters and each dimension
-    it leaves at "all": Kruskal-Wallis with epsilon squared across its published
-    children, and pairwise Mann-Whitney with Holm's correction. Only published
-    children take part, so the test reveals nothing about suppressed cohorts.
+    For such a published parent and each dimension it leaves at "all":
+    Kruskal-Wallis with epsilon squared across its published children, and
+    pairwise Mann-Whitney with Holm's correction, from one pass over values
+    sorted once (`compare_sorted_groups`). Only published children take part,
+    so a test reveals nothing about suppressed cohorts. The rows are grouped by
+    each dimension once (a stable sort keeps the values sorted inside each
+    level), so the work is about 6 + 6 x 5 passes over the values in all.
     Returns {parent key (dimension values): {dimension: comparison}}.
     """
-    result: dict[tuple[str, ...], dict[str, Any]] = {}
-    filters = (published[list(dims)] != ALL).sum(axis=1)
-    parents = published[(filters <= BREAKDOWN_MAX_FILTERS) & (published["mission"] == ALL)]
+    dims = cube.dims
+    value_order = np.argsort(cube.values, kind="stable")
+    values = cube.values[value_order]
+    codes = {d: cube.codes[d][value_order] for d in dims}
     main = published[published["mission"] == ALL]
-    for _, parent in parents.iterrows():
-        parent_key = tuple(parent[d] for d in dims)
-        selection = np.ones(len(rows), dtype=bool)
-        for d in dims:
-            if parent[d] != ALL:
-                selection &= rows[d].to_numpy() == parent[d]
-        subset = rows.loc[selection]
-        for d in dims:
-            if parent[d] != ALL:
+    main_keys = {tuple(key) for key in main[list(dims)].to_numpy()}
+    root = tuple(ALL for _ in dims)
+    result: dict[tuple[str, ...], dict[str, Any]] = {}
+
+    def compare(parent: tuple[str, ...], rows: NDArray[np.int64] | None) -> None:
+        subset = values if rows is None else values[rows]
+        for position, d in enumerate(dims):
+            if parent[position] != ALL:
                 continue
-            same = np.ones(len(main), dtype=bool)
-            for other in dims:
-                if other != d:
-                    same &= main[other].to_numpy() == parent[other]
-            children = main.loc[same & (main[d] != ALL).to_numpy(), d].tolist()
+            children = [
+                level
+                for level in cube.levels[d]
+                if parent[:position] + (level,) + parent[position + 1 :] in main_keys
+            ]
             if len(children) < 2:
                 continue
-            grouped = {
-                level: values.to_numpy(np.float64)
-                for level, values in subset[subset[d].isin(children)].groupby(d)[value]
-            }
-            ordered = [level for level in levels_order(d, children)]
+            label_of = np.full(len(cube.levels[d]), -1, dtype=np.int64)
+            for index, level in enumerate(children):
+                label_of[cube.levels[d].index(level)] = index
+            level_codes = codes[d] if rows is None else codes[d][rows]
             try:
-                kruskal = kruskal_wallis([grouped[level] for level in ordered])
-                pairwise = pairwise_mann_whitney({level: grouped[level] for level in ordered})
+                comparison = compare_sorted_groups(subset, label_of[level_codes], names=children)
             except StatsError:
                 continue
-            result.setdefault(parent_key, {})[d] = {
-                "test": "kruskal-wallis",
-                "groups": ordered,
-                "h": round(float(kruskal.h), 4),
-                "df": int(kruskal.df),
-                "p_value": float(kruskal.p_value),
-                "epsilon_squared": round(float(kruskal.epsilon_squared), 4),
-                "pairwise": [
-                    {
-                        "a": row.group_a,
-                        "b": row.group_b,
-                        "p_value": float(row.p_value),
-                        "p_holm": float(row.p_holm),
-                        "rank_biserial": round(float(row.rank_biserial), 4),
-                    }
-                    for row in pairwise.itertuples()
-                ],
-            }
+            result.setdefault(parent, {})[d] = _comparison_json(comparison, children)
+
+    if root in main_keys:
+        compare(root, None)
+    for position, d in enumerate(dims):
+        by_level = np.argsort(codes[d].astype(np.int16), kind="stable")
+        bounds = np.concatenate(
+            ([0], np.cumsum(np.bincount(codes[d], minlength=len(cube.levels[d]))))
+        )
+        for index, level in enumerate(cube.levels[d]):
+            parent = root[:position] + (level,) + root[position + 1 :]
+            if parent in main_keys:
+                compare(parent, by_level[bounds[index] : bounds[index + 1]])
     return result
+
+
+def _comparison_json(comparison: GroupComparison, groups: list[str]) -> dict[str, Any]:
+    kruskal = comparison.kruskal
+    pairwise = comparison.pairwise
+    return {
+        "test": "kruskal-wallis",
+        "groups": groups,
+        "n": int(kruskal.n),
+        "h": round(float(kruskal.h), 4),
+        "df": int(kruskal.df),
+        "p_value": float(kruskal.p_value),
+        "epsilon_squared": round(float(kruskal.epsilon_squared), 4),
+        "pairwise": [
+            {
+                "a": a,
+                "b": b,
+                "p_value": float(p),
+                "p_holm": float(p_holm),
+                "rank_biserial": round(float(r), 4),
+            }
+            for a, b, p, p_holm, r in zip(
+                pairwise["group_a"],
+                pairwise["group_b"],
+                pairwise["p_value"],
+                pairwise["p_holm"],
+                pairwise["rank_biserial"],
+                strict=True,
+            )
+        ],
+    }
 
 
 def levels_order(dimension: str, levels: Iterable[str]) -> list[str]:
@@ -316,13 +328,40 @@ FIGURE_COLUMNS = (
     "median_ci_high",
     "extras",
 )
+# The counts stored in a cell's extras, in this order: {"under": [...], "missions": [...],
+# "kpis": [...]} (vocabulary order); shares and intervals are derived from them on reading.
+SHARE_FAMILIES = (
+    ("under", tuple(str(t) for t in DAY_RATE_THRESHOLDS)),
+    ("missions", vocab.MISSIONS.codes),
+    ("kpis", vocab.KPIS.codes),
+)
 
 
-def _previous_cells(
+def _extras_json(cells: pd.DataFrame) -> list[str]:
+    """Each cell's share counts as compact JSON, formatted from one integer matrix."""
+    families = []
+    columns = []
+    for family, codes in SHARE_FAMILIES:
+        family_columns = [
+            column
+            for column in (share_column(MASK_COLUMNS.get(family, family), code) for code in codes)
+            if column in cells.columns
+        ]
+        if family_columns:
+            families.append(f'"{family}":[' + ",".join(["%d"] * len(family_columns)) + "]")
+            columns += family_columns
+    if not columns:
+        return ["{}"] * len(cells)
+    template = "{" + ",".join(families) + "}"
+    matrix = cells[columns].to_numpy(dtype=np.int64)
+    return [template % tuple(row) for row in matrix.tolist()]
+
+
+def _previous_counts(
     previous: Snapshot | None, *, metric: str, country: str, year: int
 ) -> pd.DataFrame:
-    """The cells of the previous snapshot for one metric, country and edition, by key."""
-    columns = [*KEY_COLUMNS, *FIGURE_COLUMNS]
+    """Id and n of the previous snapshot's cells of one metric, country and edition, by key."""
+    columns = [*KEY_COLUMNS, "id", "n"]
     if previous is None:
         return pd.DataFrame(columns=columns).set_index(list(KEY_COLUMNS))
     rows = Cell.objects.filter(
@@ -347,14 +386,19 @@ def _carry_forward(cells: pd.DataFrame, published: pd.Series, old: pd.DataFrame)
     moved = np.abs(cells["n"].to_numpy() - old_n)
     carry = published.to_numpy() & before & (moved >= 1) & (moved < MIN_COHORT)
     if carry.any():
-        source = old.iloc[position[carry]]
+        ids = old["id"].to_numpy()[position[carry]]
+        figures = {
+            row[0]: row[1:]
+            for row in Cell.objects.filter(pk__in=ids.tolist()).values_list("id", *FIGURE_COLUMNS)
+        }
+        source = pd.DataFrame([figures[i] for i in ids.tolist()], columns=list(FIGURE_COLUMNS))
+        source["extras"] = [json.dumps(extra, separators=(",", ":")) for extra in source["extras"]]
         for column in FIGURE_COLUMNS:
-            values = source[column].to_numpy()
+            if column not in cells.columns:
+                cells[column] = None
             if column in ("extras", "confidence"):
                 cells[column] = cells[column].astype(object)
-                cells.loc[carry, column] = pd.Series(list(values), index=cells.index[carry])
-            else:
-                cells.loc[carry, column] = values
+            cells.loc[carry, column] = source[column].to_numpy()
         carried[carry] = True
     return carried
 
@@ -363,11 +407,11 @@ def _metric_published(
     rows: pd.DataFrame, *, spec: MetricSpec, country: str, year: int, previous: Snapshot | None
 ) -> pd.DataFrame:
     """The published cells of one metric, country and edition, with every privacy rule applied."""
-    main, missions = _metric_cells(
-        rows, country=country, value=spec.value, dims=spec.dims, thresholds=spec.thresholds
-    )
+    main, missions, cube = _metric_cells(rows, country=country, spec=spec)
+    main["extras"] = None
+    missions["extras"] = None
     main_published, missions_published = _suppress(main, missions, dims=spec.dims)
-    old = _previous_cells(previous, metric=spec.metric, country=country, year=year)
+    old = _previous_counts(previous, metric=spec.metric, country=country, year=year)
     main_carried = _carry_forward(main, main_published, old)
     missions_carried = _carry_forward(missions, missions_published, old)
     if main_carried.any() or missions_carried.any():
@@ -383,22 +427,28 @@ def _metric_published(
         )
     main["carried"] = main_carried
     missions["carried"] = missions_carried
-    published = pd.concat(
-        [main[main_published.to_numpy()], missions[missions_published.to_numpy()]],
-        ignore_index=True,
-    )
+    main = main[main_published.to_numpy()]
+    missions = missions[missions_published.to_numpy()]
+    for frame in (main, missions):
+        fresh = ~frame["carried"].to_numpy()
+        extras = frame["extras"].to_numpy(dtype=object, copy=True)
+        extras[fresh] = _extras_json(frame[fresh])
+        frame["extras"] = extras
+    published = pd.concat([main, missions], ignore_index=True)
     for column in DIMENSIONS:
         if column not in published.columns:
             published[column] = ALL
     if spec.comparisons:
-        comparisons = _comparisons(rows, value=spec.value, dims=spec.dims, published=published)
+        comparisons = _comparisons(cube, published=published)
         if comparisons:
             keys = list(zip(*(published[d] for d in spec.dims), strict=True))
             is_main = (published["mission"] == ALL).to_numpy()
-            extras = list(published["extras"])
+            carried = published["carried"].to_numpy()
+            extras = published["extras"].to_numpy(dtype=object, copy=True)
             for index, key in enumerate(keys):
-                if is_main[index] and key in comparisons and not published["carried"].iat[index]:
-                    extras[index] = {**(extras[index] or {}), "comparisons": comparisons[key]}
+                if is_main[index] and not carried[index] and key in comparisons:
+                    merged = {**json.loads(extras[index]), "comparisons": comparisons[key]}
+                    extras[index] = json.dumps(merged, separators=(",", ":"))
             published["extras"] = extras
     published["metric"] = spec.metric
     published["country"] = country
@@ -500,11 +550,10 @@ def _mark_interrupted() -> None:
     )
 
 
-def _money(values: pd.Series) -> list[int | None]:
-    """Whole units of currency, half rounded up; None where the figure is not published."""
+def _money(values: pd.Series) -> pd.Series:
+    """Whole units of currency, half rounded up; missing where the figure is not published."""
     array = values.to_numpy(dtype=np.float64, na_value=np.nan)
-    rounded = np.floor(array + 0.5)
-    return [None if np.isnan(v) else int(v) for v in rounded]
+    return pd.Series(np.floor(array + 0.5), index=values.index).astype("Int64")
 
 
 CELL_COLUMNS = (
@@ -538,8 +587,8 @@ def _cell_table(snapshot: Snapshot, cells: pd.DataFrame) -> pd.DataFrame:
     table["carried"] = cells["carried"].fillna(False).astype(bool)
     table["n"] = cells["n"].astype(np.int64)
     for column in ("p10", "p25", "p50", "p75", "p90", "median_ci_low", "median_ci_high"):
-        table[column] = pd.array(_money(cells[column]), dtype="Int64")
-    table["extras"] = [json.dumps(extra or {}, separators=(",", ":")) for extra in cells["extras"]]
+        table[column] = _money(cells[column])
+    table["extras"] = cells["extras"]
     return table[list(CELL_COLUMNS)]
 
 
@@ -547,14 +596,23 @@ def _store_cells(snapshot: Snapshot, cells: pd.DataFrame) -> int:
     """Insert the cells: one COPY on PostgreSQL, batched inserts elsewhere."""
     if cells.empty:
         return 0
-    table = _cell_table(snapshot, cells)
+    # In key order, the unique index grows at its right edge: about twice as fast to fill.
+    table = _cell_table(snapshot, cells).sort_values(
+        ["metric", "country", "year", *DIMENSIONS, "mission", "mission_done"], kind="stable"
+    )
     if connection.vendor == "postgresql":
         buffer = io.StringIO()
         table.to_csv(buffer, header=False, index=False)
         columns = ", ".join(f'"{column}"' for column in CELL_COLUMNS)
-        with connection.cursor() as cursor, cursor.cursor.copy(
-            f"COPY {Cell._meta.db_table} ({columns}) FROM STDIN WITH (FORMAT csv)"
-        ) as copy:
+        # In CSV an empty field is NULL; "" means "all" in the dimension columns.
+        not_null = ", ".join(f'"{column}"' for column in (*DIMENSIONS, "mission"))
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(
+                f"COPY {Cell._meta.db_table} ({columns}) FROM STDIN WITH (FORMAT csv, "
+                f"FORCE_NOT_NULL ({not_null}))"
+            ) as copy,
+        ):
             copy.write(buffer.getvalue())
     else:
         records = table.astype(object).where(table.notna(), None).to_dict("records")

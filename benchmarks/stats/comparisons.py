@@ -182,3 +182,102 @@ def pairwise_mann_whitney(groups: Mapping[str, ArrayLike]) -> pd.DataFrame:
     table = pd.DataFrame(rows)
     table.insert(6, "p_holm", holm_adjust(table["p_value"].to_numpy(dtype=np.float64)))
     return table.astype({"n_a": np.int64, "n_b": np.int64})
+
+
+@dataclass(frozen=True, eq=False)
+class GroupComparison:
+    """Kruskal–Wallis across groups and Mann–Whitney between every pair, from one pass."""
+
+    kruskal: KruskalResult
+    pairwise: pd.DataFrame
+
+
+def compare_sorted_groups(
+    sorted_values: ArrayLike, groups: ArrayLike, *, names: Sequence[str]
+) -> GroupComparison:
+    """:func:`kruskal_wallis` and :func:`pairwise_mann_whitney` of labelled, pre-sorted values.
+
+    ``sorted_values`` is ascending; ``groups[i]`` is the index into ``names`` of
+    value i, or -1 to leave it out. Same statistics, same formulas, as the two
+    functions above (a test holds them equal), computed without re-sorting:
+    with C[r, g] the count of group g among the r-th run of equal values,
+    - pooled average rank of run r = B(r) + (t_r + 1) / 2, with B(r) the values
+      before it and t_r its size; R_g = sum_r C[r, g] * rank_r; H as usual,
+      divided by 1 - sum (t^3 - t) / (N^3 - N);
+    - U of the pair (i, j) = sum_r C[r, i] * (B_j(r) + C[r, j] / 2), B_j(r) the
+      values of j before run r: all pairs at once as a matrix product, and
+      likewise the pairs' tie terms sum_r (C_i + C_j)^3 - (C_i + C_j).
+    Cost: one pass over the values plus O(runs x groups^2): fast for a million
+    values and a few dozen groups.
+    """
+    values = finite_values(sorted_values, name="sorted_values")
+    labels = np.asarray(groups, dtype=np.int64)
+    if labels.shape != values.shape:
+        raise StatsError("sorted_values and groups must have the same length")
+    if values.size > 1 and (np.diff(values) < 0).any():
+        raise StatsError("sorted_values must be sorted ascending")
+    g_count = len(names)
+    if g_count < 2:
+        raise InsufficientDataError(f"a comparison needs two groups, got {g_count}")
+    kept = labels >= 0
+    values, labels = values[kept], labels[kept]
+    if (labels >= g_count).any():
+        raise StatsError("a group index is beyond the names given")
+    n_g = np.bincount(labels, minlength=g_count).astype(np.float64)
+    if (n_g == 0).any():
+        raise InsufficientDataError(f"group {names[int(np.flatnonzero(n_g == 0)[0])]!r} is empty")
+    n = float(values.size)
+    run_start = np.concatenate(([True], values[1:] != values[:-1]))
+    run = np.cumsum(run_start) - 1
+    runs = int(run[-1]) + 1
+    counts = (
+        np.bincount(run * g_count + labels, minlength=runs * g_count)
+        .reshape(runs, g_count)
+        .astype(np.float64)
+    )
+    run_sizes = counts.sum(axis=1)
+    before = np.concatenate(([0.0], np.cumsum(run_sizes)[:-1]))
+    average_rank = before + (run_sizes + 1.0) / 2.0
+    rank_sums = counts.T @ average_rank
+    h = 12.0 / (n * (n + 1.0)) * float((rank_sums**2 / n_g).sum()) - 3.0 * (n + 1.0)
+    ties = float((run_sizes**3 - run_sizes).sum())
+    correction = 1.0 - ties / (n**3 - n) if n > 1 else 0.0
+    if correction <= 0.0:
+        raise StatsError("all values are identical: Kruskal–Wallis H is undefined")
+    h = h / correction
+    df = g_count - 1
+    kruskal = KruskalResult(
+        h=h,
+        df=df,
+        p_value=float(stats.chi2.sf(h, df)),
+        epsilon_squared=h * (n + 1.0) / (n**2 - 1.0),
+        n=int(n),
+    )
+
+    before_by_group = np.cumsum(counts, axis=0) - counts
+    u = counts.T @ (before_by_group + counts / 2.0)  # u[i, j]: U of i against j
+    cubes = (counts**3).sum(axis=0)
+    cross = (counts**2).T @ counts  # cross[i, j] = sum_r C_i^2 C_j
+    i, j = np.triu_indices(g_count, k=1)
+    n_i, n_j = n_g[i], n_g[j]
+    pair_n = n_i + n_j
+    pair_ties = cubes[i] + cubes[j] + 3.0 * (cross[i, j] + cross[j, i]) - pair_n
+    variance = n_i * n_j / 12.0 * ((pair_n + 1.0) - pair_ties / (pair_n * (pair_n - 1.0)))
+    u_a = u[i, j]
+    spread = np.sqrt(np.where(variance > 0.0, variance, 1.0))
+    z = (np.maximum(u_a, n_i * n_j - u_a) - n_i * n_j / 2.0 - 0.5) / spread
+    p_value = np.where(variance > 0.0, np.minimum(1.0, 2.0 * stats.norm.sf(z)), 1.0)
+    table = pd.DataFrame(
+        {
+            "group_a": np.asarray(names, dtype=object)[i],
+            "group_b": np.asarray(names, dtype=object)[j],
+            "n_a": n_i.astype(np.int64),
+            "n_b": n_j.astype(np.int64),
+            "u": u_a,
+            "p_value": p_value,
+            "p_holm": holm_adjust(p_value),
+            "rank_biserial": 2.0 * u_a / (n_i * n_j) - 1.0,
+            "prob_a_higher": u_a / (n_i * n_j),
+        }
+    )
+    return GroupComparison(kruskal=kruskal, pairwise=table)

@@ -7,6 +7,7 @@ agree to the cent and a snapshot rebuilt from the same rows is identical.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -95,6 +96,26 @@ def median_ci_ranks(n: ArrayLike, *, level: float = 0.95) -> MedianCiRanks:
     )
 
 
+# median_ci_ranks(n).lower by n (0 where not computed yet), per level. A snapshot
+# asks for the same sample sizes tens of thousands of times: each is computed once.
+_LOWER_RANKS: dict[float, NDArray[np.int64]] = {}
+
+
+def _lower_ranks(level: float, sizes: NDArray[np.int64]) -> NDArray[np.int64]:
+    """`median_ci_ranks(sizes).lower`, memoized by sample size."""
+    table = _LOWER_RANKS.get(level, np.zeros(0, dtype=np.int64))
+    top = int(sizes.max())
+    if top >= table.size:
+        grown = np.zeros(max(top + 1, 2 * table.size, 1024), dtype=np.int64)
+        grown[: table.size] = table
+        table = grown
+    missing = np.unique(sizes[table[sizes] == 0])
+    if missing.size:
+        table[missing] = median_ci_ranks(missing, level=level).lower
+    _LOWER_RANKS[level] = table
+    return table[sizes]
+
+
 def median_ci(values: ArrayLike, *, level: float = 0.95) -> tuple[float, float]:
     """Distribution-free CI of the median from binomial order statistics, unit of ``values``.
 
@@ -117,6 +138,7 @@ def grouped_median_ci(
     counts: ArrayLike,
     *,
     level: float = 0.95,
+    check_sorted: bool = True,
 ) -> NDArray[np.float64]:
     """:func:`median_ci` for many sorted groups at once: shape (n_groups, 2), [low, high].
 
@@ -126,15 +148,17 @@ def grouped_median_ci(
     """
     values = finite_values(sorted_values, name="sorted_values")
     group_start, group_count = group_bounds(values.size, starts, counts)
-    sorted_within_groups(values, group_start, group_count)
+    if check_sorted:  # O(n); callers that sorted the slices themselves may skip it
+        sorted_within_groups(values, group_start, group_count)
     result = np.full((group_count.size, 2), np.nan, dtype=np.float64)
     filled = group_count > 0
     if not filled.any():
         return result
-    ranks = median_ci_ranks(group_count[filled], level=level)
+    sizes = group_count[filled]
+    lower = _lower_ranks(confidence_level(level), sizes)
     start = group_start[filled]
-    result[filled, 0] = values[start + ranks.lower - 1]
-    result[filled, 1] = values[start + ranks.upper - 1]
+    result[filled, 0] = values[start + lower - 1]
+    result[filled, 1] = values[start + (sizes - lower + 1) - 1]
     return result
 
 
@@ -166,6 +190,13 @@ def _counts(successes: ArrayLike, n: ArrayLike) -> tuple[NDArray[np.float64], ND
     return x, total
 
 
+@lru_cache(maxsize=8)
+def _normal_quantile(probability: float) -> float:
+    """Phi^-1(probability), computed once per level: scipy's ppf costs more than the interval
+    itself, and the API derives the shares of every cell it serves."""
+    return float(stats.norm.ppf(probability))
+
+
 def wilson_interval(successes: ArrayLike, n: ArrayLike, *, level: float = 0.95) -> WilsonInterval:
     """Wilson score interval of a binomial share, vectorized over arrays of counts.
 
@@ -180,7 +211,7 @@ def wilson_interval(successes: ArrayLike, n: ArrayLike, *, level: float = 0.95) 
     0 <= successes <= n, n >= 1, all whole numbers.
     """
     x, total = _counts(successes, n)
-    z = float(stats.norm.ppf(0.5 + confidence_level(level) / 2.0))
+    z = _normal_quantile(0.5 + confidence_level(level) / 2.0)
     share = x / total
     z2_over_n = z * z / total
     centre = (share + z2_over_n / 2.0) / (1.0 + z2_over_n)

@@ -65,7 +65,7 @@ def test_day_rate_cells_carry_the_shares_under_each_threshold(make_answers) -> N
     rates = np.array(SurveyResponse.objects.values_list("day_rate", flat=True), dtype=float)
     cell = selectors.cell_lookup(snapshot=snapshot, metric=Metric.DAY_RATE, country="FR", year=2026)
     assert cell is not None and cell.n == rates.size
-    share, low, high = cell.extras["under"]["300"]
+    share, low, high = selectors.cell_shares(cell)["under"]["300"]
     assert share == round(100 * (rates < 300).mean())
     assert low <= share <= high
     # Freelancers have no employer: no day-rate cell filters on one.

@@ -3,7 +3,6 @@ from django.urls import path
 from surveys import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("survey/", views.survey, name="survey"),
     path("survey/done/", views.survey_done, name="survey-done"),
     path("survey/withdraw/", views.survey_withdraw, name="survey-withdraw"),

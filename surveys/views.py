@@ -1,18 +1,104 @@
+"""The survey pages: answer, see the receipt once, withdraw."""
+
+from __future__ import annotations
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from surveys import services
+from surveys.clients import client_address
+from surveys.forms import SurveyForm, WithdrawForm
+from surveys.models import Edition, SurveyResponse
+from surveys.validation import InvalidAnswers
+
+# What /survey/done/ shows once — the receipt code and the answer's id — travels in a
+# signed, short-lived cookie, not the session: the code never rests on the server,
+# where only its hash is kept (DESIGN.md privacy rule 5).
+RECEIPT_COOKIE = "cmbench_receipt"
+RECEIPT_SALT = "surveys.receipt"
+RECEIPT_MAX_AGE = 600  # seconds between the answer and its receipt page
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
-
-
+@never_cache
+@require_http_methods(["GET", "POST"])
 def survey(request: HttpRequest) -> HttpResponse:
-    raise NotImplementedError
+    """GET: the form of the open edition. POST: store a valid answer, then show the receipt."""
+    edition = Edition.objects.open().first()
+    if edition is None:
+        return render(request, "surveys/closed.html")
+    if request.method != "POST":
+        return render(request, "surveys/survey.html", {"form": SurveyForm(), "edition": edition})
+
+    form = SurveyForm(request.POST)
+    if form.is_valid():
+        assert form.answers is not None
+        try:
+            response, code = services.response_submit(
+                answers=form.answers,
+                client=services.Client.from_address(client_address(request)),
+            )
+        except services.SubmissionRefused as refusal:
+            form.add_error(None, refusal.message)
+        except InvalidAnswers as invalid:
+            # The edition closed between showing the form and sending it.
+            for messages in invalid.errors.values():
+                for message in messages:
+                    form.add_error(None, message)
+        else:
+            done = redirect("survey-done")
+            done.set_signed_cookie(
+                RECEIPT_COOKIE,
+                f"{response.pk}:{code}",
+                salt=RECEIPT_SALT,
+                max_age=RECEIPT_MAX_AGE,
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Strict",
+            )
+            return done
+    return render(request, "surveys/survey.html", {"form": form, "edition": edition})
 
 
+@never_cache
 def survey_done(request: HttpRequest) -> HttpResponse:
-    raise NotImplementedError
+    """The receipt code, once: its cookie is deleted as it is shown, so a reload shows none."""
+    value = request.get_signed_cookie(
+        RECEIPT_COOKIE, default="", salt=RECEIPT_SALT, max_age=RECEIPT_MAX_AGE
+    )
+    response_id, _, code = value.partition(":")
+    response = None
+    if response_id.isdigit():
+        response = SurveyResponse.objects.select_related("edition").filter(pk=response_id).first()
+    page = render(
+        request,
+        "surveys/done.html",
+        {"receipt_code": code if response else None, "response": response},
+    )
+    page.delete_cookie(RECEIPT_COOKIE, samesite="Strict")
+    return page
 
 
+@never_cache
+@require_http_methods(["GET", "POST"])
 def survey_withdraw(request: HttpRequest) -> HttpResponse:
-    raise NotImplementedError
+    """Withdraw an answer by its receipt code.
+
+    An unknown code and an already withdrawn one get the same page and the
+    same 404, so the page reveals nothing about which codes exist.
+    """
+    if request.method != "POST":
+        return render(request, "surveys/withdraw.html", {"form": WithdrawForm()})
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        return render(request, "surveys/withdraw.html", {"form": form})
+    if services.response_withdraw(receipt_code=form.cleaned_data["receipt"]):
+        return render(request, "surveys/withdrawn.html")
+    return render(
+        request,
+        "surveys/withdraw.html",
+        {"form": WithdrawForm(), "not_found": True},
+        status=404,
+    )

@@ -26,6 +26,11 @@ def _fast_hasher_and_clean_cache(settings_override: None) -> Iterator[None]:
 def settings_override(settings) -> None:  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SURVEY_MIN_FILL_SECONDS = 0
+    # Pages render without `collectstatic`: the manifest storage would need one.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 def requires(variable: str, reason: str) -> None:

@@ -1,0 +1,28 @@
+"""Who is on the other end of a request, as far as abuse defences need to know."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+from rest_framework.request import Request
+
+
+def client_address(request: HttpRequest | Request) -> str:
+    """The address rate limits and duplicate checks are keyed on.
+
+    With no proxy in front (`NUM_PROXIES` = 0), REMOTE_ADDR: X-Forwarded-For is
+    then whatever the client chose to send and is ignored. Behind k proxies,
+    the k-th entry from the right of X-Forwarded-For: each proxy appends the
+    address it saw, so the entries to the left of that one are the client's to
+    invent and must not pick the throttle bucket. The address is only ever
+    hashed (`services.Client.from_address`), never stored.
+    """
+    remote_addr = request.META.get("REMOTE_ADDR", "") or ""
+    num_proxies = settings.NUM_PROXIES
+    forwarded_for = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if num_proxies <= 0 or not forwarded_for.strip():
+        return remote_addr
+    hops = [hop.strip() for hop in forwarded_for.split(",")]
+    # Fewer entries than proxies: a proxy did not append; the leftmost entry is
+    # then the nearest thing to the client that a proxy wrote.
+    return hops[-min(num_proxies, len(hops))] or remote_addr

@@ -73,8 +73,20 @@ def _secret_key() -> str:
     return key_file.read_text().strip()
 
 
+# CMBENCH_PRODUCTION=1: the site serves real answers over HTTPS. It requires
+# SECRET_KEY and ALLOWED_HOSTS, refuses DEBUG, and turns on every HTTPS-only
+# setting below by default (each can still be set one by one).
+PRODUCTION = env_bool("CMBENCH_PRODUCTION", False)
+
 SECRET_KEY = _secret_key()
+# Rotating SECRET_KEY (docs/operations.md): the old keys, comma-separated, keep
+# sessions, password-reset links and signed values valid until they expire.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 DEBUG = env_bool("DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off when CMBENCH_PRODUCTION is on.")
+if PRODUCTION and not os.environ.get("ALLOWED_HOSTS"):
+    raise ImproperlyConfigured("Set ALLOWED_HOSTS: CMBENCH_PRODUCTION is on.")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -93,19 +105,28 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "surveys",
     "benchmarks",
+    "guides",
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that every response carries the frame and CSP headers:
+    # the HTTPS redirect, static files, 413s, 429s and error pages included.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body: DRF's parsers read the stream past
+    # DATA_UPLOAD_MAX_MEMORY_SIZE, which only request.body and request.POST check.
+    "cmbench.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "cmbench.middleware.ReplicaReadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "cmbench.middleware.AdminLoginThrottleMiddleware",
+    "cmbench.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "cmbench.urls"
@@ -148,6 +169,24 @@ if _default_db["ENGINE"] == "django.db.backends.sqlite3":
     }
     _default_db["CONN_MAX_AGE"] = 0
 DATABASES = {"default": _default_db}
+
+# A read replica (docs/scaling.md): public GET requests read the published
+# snapshot from it (cmbench.routers); every write, every other read, the admin
+# and management commands use the primary. Under the test runner the alias
+# mirrors the test database instead of needing one of its own.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    try:
+        _replica_db = dj_database_url.parse(
+            DATABASE_REPLICA_URL,
+            conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+            conn_health_checks=True,
+        )
+    except ValueError as error:
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URL is not a database URL: {error}") from None
+    _replica_db["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica_db
+    DATABASE_ROUTERS = ["cmbench.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis when REDIS_URL is set (production: shared by every app server,
@@ -159,6 +198,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "cmbench",
+            # Seconds: a Redis that does not answer makes a request fail fast
+            # (503, cmbench.errors) instead of holding a worker.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
 else:
@@ -207,19 +249,29 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
-# Security headers; production turns on the HTTPS-only ones (see .env.example).
+# Security headers. CMBENCH_PRODUCTION turns the HTTPS-only ones on by
+# default: redirect to HTTPS, HSTS for a year with subdomains and preload,
+# cookies sent over HTTPS only (see .env.example).
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+# The load balancer's health probe speaks plain HTTP to the app server.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Admin sign-in: a client (the salted hash of its address, as for survey
+# throttles) gets this many failed attempts per window, then 429 until the
+# window ends (cmbench.middleware.AdminLoginThrottleMiddleware).
+ADMIN_LOGIN_MAX_FAILURES = env_int("ADMIN_LOGIN_MAX_FAILURES", 5)
+ADMIN_LOGIN_WINDOW_SECONDS = env_int("ADMIN_LOGIN_WINDOW_SECONDS", 15 * 60)
 
 # How many reverse proxies stand in front of the app: the client address is
 # taken that many hops from the right of X-Forwarded-For, so a client cannot
@@ -253,10 +305,27 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Public reads of the published snapshot (benchmarks.selectors): a worker keeps
+# the current snapshot this many seconds before asking again, and remembers up
+# to this many cells it served (a published cell never changes). Lookups use
+# prepared statements on PostgreSQL; turn them off behind a transaction-mode
+# pooler that cannot hold them (PgBouncer before 1.21).
+BENCHMARKS_SNAPSHOT_TTL = env_int("BENCHMARKS_SNAPSHOT_TTL", 5)
+BENCHMARKS_CELL_MEMO_SIZE = env_int("BENCHMARKS_CELL_MEMO_SIZE", 20_000)
+BENCHMARKS_PREPARED_LOOKUPS = env_bool("BENCHMARKS_PREPARED_LOOKUPS", True)
+
 # Survey defences (DESIGN.md privacy rule 6): a form filled faster than this is
 # refused; a client may submit this many answers per hour.
 SURVEY_MIN_FILL_SECONDS = env_int("SURVEY_MIN_FILL_SECONDS", 20)
 SURVEY_SUBMISSIONS_PER_HOUR = env_int("SURVEY_SUBMISSIONS_PER_HOUR", 10)
+
+# Snapshot builds run from cron (`manage.py publish_snapshot`, docs/scaling.md);
+# benchmarks.tasks wraps the same service as a task for a persistent backend.
+TASKS = {
+    "default": {
+        "BACKEND": env_str("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")
+    }
+}
 
 LOGGING = {
     "version": 1,
@@ -268,5 +337,8 @@ LOGGING = {
         # Request lines would carry client addresses: the access log is off by
         # default (DESIGN.md privacy rule 6).
         "django.server": {"handlers": [], "level": "ERROR", "propagate": False},
+        # SQL with its parameters (an answer's free text) is logged at DEBUG:
+        # never, whatever LOG_LEVEL says (tests/test_logging.py).
+        "django.db.backends": {"level": "INFO"},
     },
 }

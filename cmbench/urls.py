@@ -2,21 +2,39 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from cmbench import health
 
 api_patterns = [
+    # First: cohort lookups are the API's most frequent requests.
+    path("benchmarks/", include("benchmarks.api.urls")),
     path("", include("surveys.api.urls")),
+    path("interviews/", include("surveys.api.interviews")),
+    path("guides/", include("guides.api")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file, not inline:
+    # the Content-Security-Policy refuses inline scripts without a nonce.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
     path("api/v1/", include(api_patterns)),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
 urlpatterns += i18n_patterns(
     path(settings.ADMIN_URL, admin.site.urls),
+    path("", include("benchmarks.urls")),
     path("", include("surveys.urls")),
+    path("interviews/", include("surveys.interview_urls")),
+    path("guides/", include("guides.urls")),
     prefix_default_language=False,
 )
+
+# JSON under /api/, the site's pages elsewhere; a database that cannot be
+# reached is a 503, never a stack trace (cmbench.errors).
+handler400 = "cmbench.errors.bad_request"
+handler404 = "cmbench.errors.page_not_found"
+handler500 = "cmbench.errors.server_error"

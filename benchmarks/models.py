@@ -80,9 +80,17 @@ class Cell(models.Model):
     under 20 answers (DESIGN.md privacy rule 1).
     """
 
-    # No separate index: the unique constraint below starts with snapshot.
+    # No separate index: the unique constraint below starts with snapshot. No
+    # database constraint either: checking it for every one of a snapshot's
+    # hundreds of thousands of cells costs seconds at commit, and cells are only
+    # ever written by snapshot_publish, in the transaction that creates their
+    # snapshot (Django still cascades deletions).
     snapshot = models.ForeignKey(
-        Snapshot, on_delete=models.CASCADE, related_name="cells", db_index=False
+        Snapshot,
+        on_delete=models.CASCADE,
+        related_name="cells",
+        db_index=False,
+        db_constraint=False,
     )
     metric = models.CharField(max_length=12, choices=Metric.choices)
     country = models.CharField(max_length=2)

@@ -9,15 +9,25 @@ respondent's own position — reads the published snapshot only
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping
+import json
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.db import connection
-from django.db.models import Count
+import psycopg
+from django.conf import settings
+from django.db import connection, connections, models, router
+from django.db.models import CharField, Count, OuterRef, Q, StringAgg, Subquery, Value
+from django.db.models.functions import Cast
+from django.db.models.signals import post_save
 
-from benchmarks.models import ALL, DIMENSIONS, Cell, Snapshot
+from benchmarks.models import ALL, DIMENSIONS, Cell, ProfileModel, Snapshot
+from benchmarks.stats import LogSalaryModel, share_percent
+from surveys import vocabulary as vocab
 from surveys.models import SurveyResponse
 
 # What the snapshot reads of an answer; money as integers, never Decimal.
@@ -145,18 +155,124 @@ def cell_lookup(
     mission: str = "",
     mission_done: bool = True,
 ) -> Cell | None:
-    """The published cell of one cohort (one query), or None: suppressed and empty look alike."""
+    """The published cell of one cohort (one query), or None: suppressed and empty look alike.
+
+    The hot path of the API. Outside a transaction, a worker remembers the
+    last BENCHMARKS_CELL_MEMO_SIZE cells it read (settings; default 20,000,
+    a few tens of MB): a published snapshot never changes, and its key is
+    part of the memo's, so a new snapshot is read afresh. Inside one (tests,
+    management commands), the cell is always read. The cell returned may be
+    shared: do not modify it.
+    """
     filters = filters or {}
-    lookup = {dimension: filters.get(dimension) or ALL for dimension in DIMENSIONS}
-    return Cell.objects.filter(
-        snapshot=snapshot,
-        metric=metric,
-        country=country,
-        year=year,
-        mission=mission,
-        mission_done=mission_done,
-        **lookup,
-    ).first()
+    key = (
+        snapshot.pk,
+        snapshot.published_at,
+        metric,
+        country,
+        year,
+        *(filters.get(dimension) or ALL for dimension in DIMENSIONS),
+        mission,
+        mission_done,
+    )
+    if _in_transaction():
+        return _read_cell(key)
+    return _remembered_cell(key)
+
+
+def _read_cell(key: tuple[Any, ...]) -> Cell | None:
+    """One indexed lookup by the cell's unique key (snapshot, metric, country, year, ...).
+
+    Written once, then only executed: the ORM would build and compile the
+    same 12-condition filter on every request, which costs more than the
+    lookup itself. Reads the database the router picks for snapshot reads
+    (the replica behind a public GET).
+    """
+    alias = router.db_for_read(Cell)
+    db = connections[alias]
+    with _prepared_cursor(db) as cursor:
+        cursor.execute(_cell_lookup_sql(db), [key[0], *key[2:]])
+        row = cursor.fetchone()
+    return _cell_from_row(alias, row) if row is not None else None
+
+
+def _cell_memo_size() -> int:
+    return int(getattr(settings, "BENCHMARKS_CELL_MEMO_SIZE", 20_000))
+
+
+_remembered_cell = lru_cache(maxsize=_cell_memo_size())(_read_cell)
+
+
+class _PreparingCursor(psycopg.Cursor[Any]):
+    """psycopg's server-binding cursor, preparing every statement it runs."""
+
+    def execute(self, query: Any, params: Any = None, **options: Any) -> Any:
+        return super().execute(query, params, prepare=True)
+
+
+def _prepared_cursor(db: Any) -> Any:
+    """A cursor whose statements PostgreSQL parses and plans once per connection.
+
+    Django's PostgreSQL cursors bind parameters on the client and leave
+    prepared statements off, so the server plans the lookup on every request,
+    and planning its 12 conditions costs several times the index scan. This
+    psycopg cursor binds on the server and prepares each statement, which a
+    connection kept between requests (CONN_MAX_AGE) reuses. Wrapped like any
+    Django cursor, so query logging and counting still see it. Behind a
+    transaction-mode pooler that cannot hold prepared statements (PgBouncer
+    before 1.21), set BENCHMARKS_PREPARED_LOOKUPS = False. Other databases:
+    their usual cursor.
+    """
+    if db.vendor != "postgresql" or not getattr(settings, "BENCHMARKS_PREPARED_LOOKUPS", True):
+        return db.cursor()
+    db.ensure_connection()
+    if db.connection.prepare_threshold is None:
+        # Django turns preparing off (None) for the whole connection; a
+        # threshold no statement reaches keeps it off for every other query
+        # while allowing the ones asked with prepare=True.
+        db.connection.prepare_threshold = 2**62
+    cursor = _PreparingCursor(db.connection)
+    return db.make_debug_cursor(cursor) if db.queries_logged else db.make_cursor(cursor)
+
+
+_CELL_FIELDS = tuple(Cell._meta.concrete_fields)
+_LOOKUP_COLUMNS = (
+    "snapshot_id",
+    "metric",
+    "country",
+    "year",
+    *DIMENSIONS,
+    "mission",
+    "mission_done",
+)
+
+
+_lookup_sql: dict[str, str] = {}
+
+
+def _cell_lookup_sql(db: Any) -> str:
+    """The lookup statement in the database's quoting, written once per vendor."""
+    if db.vendor not in _lookup_sql:
+        quote = db.ops.quote_name
+        _lookup_sql[db.vendor] = (
+            f"SELECT {', '.join(quote(field.column) for field in _CELL_FIELDS)} "
+            f"FROM {quote(Cell._meta.db_table)} WHERE "
+            + " AND ".join(f"{quote(column)} = %s" for column in _LOOKUP_COLUMNS)
+            + " LIMIT 1"
+        )
+    return _lookup_sql[db.vendor]
+
+
+def _cell_from_row(alias: str, row: Sequence[Any]) -> Cell:
+    """A Cell from a raw row in _CELL_FIELDS order, with the ORM's conversions of its values."""
+    values = []
+    for field, value in zip(_CELL_FIELDS, row, strict=True):
+        if isinstance(field, models.JSONField):
+            value = json.loads(value) if isinstance(value, str | bytes) else value
+        elif isinstance(field, models.BooleanField):
+            value = bool(value)  # SQLite answers 0 or 1
+        values.append(value)
+    return Cell.from_db(alias, [field.attname for field in _CELL_FIELDS], values)
 
 
 def breakdown_cells(
@@ -220,3 +336,231 @@ def position_in_cell(cell: Cell, value: float) -> dict[str, Any]:
     unique_ranks = np.array([ranks[inverse == i].mean() for i in range(unique_values.size)])
     percentile = float(np.interp(value, unique_values, unique_ranks))
     return {"percentile": int(np.floor(percentile + 0.5)), "below": None, "above": None}
+
+
+# --- Public reads of the API and the pages --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishedSnapshot:
+    """The current snapshot as public readers need it: its identity and its editions.
+
+    `years` are the editions with at least one published cell, oldest first
+    (an edition appears as soon as one country's overall cohort is published).
+    """
+
+    snapshot: Snapshot
+    years: tuple[int, ...]
+
+    @property
+    def id(self) -> int:
+        return self.snapshot.pk
+
+    @property
+    def latest_year(self) -> int | None:
+        return self.years[-1] if self.years else None
+
+
+# (monotonic time it was read, what was read): one per process. A tuple is
+# replaced in one assignment, so threads of a worker never see half of it.
+_published_memo: tuple[float, PublishedSnapshot | None] | None = None
+
+
+def _overall_cells() -> dict[str, str]:
+    """The lookup of a country's whole cohort: every dimension and the mission at "all"."""
+    return {dimension: ALL for dimension in (*DIMENSIONS, "mission")}
+
+
+def _read_published_snapshot() -> PublishedSnapshot | None:
+    """One query: the current snapshot, with its editions aggregated in a subquery."""
+    editions = (
+        Cell.objects.filter(snapshot=OuterRef("pk"), **_overall_cells())
+        .order_by()
+        .values("snapshot")
+        .annotate(years=StringAgg(Cast("year", CharField()), Value(",")))
+        .values("years")
+    )
+    snapshot = Snapshot.objects.current().annotate(edition_years=Subquery(editions)).first()
+    if snapshot is None:
+        return None
+    years = sorted({int(year) for year in (snapshot.edition_years or "").split(",") if year})
+    return PublishedSnapshot(snapshot=snapshot, years=tuple(years))
+
+
+def _in_transaction() -> bool:
+    return bool(connections[router.db_for_read(Snapshot)].in_atomic_block)
+
+
+def published_snapshot() -> PublishedSnapshot | None:
+    """The current snapshot and its editions (one query), or None before the first one.
+
+    Outside a transaction the answer is kept for BENCHMARKS_SNAPSHOT_TTL seconds
+    (settings; default 5) in the process: every public read needs it, and a
+    snapshot changes a few times a year, so each worker sees a new one within
+    that delay. Inside a transaction (tests, a management command, a request
+    under ATOMIC_REQUESTS) it is always read, since the caller may have just
+    published one that no other connection can see yet.
+    """
+    global _published_memo
+    if _in_transaction():
+        return _read_published_snapshot()
+    ttl = float(getattr(settings, "BENCHMARKS_SNAPSHOT_TTL", 5))
+    now = time.monotonic()
+    memo = _published_memo
+    if memo is not None and now - memo[0] < ttl:
+        return memo[1]
+    published = _read_published_snapshot()
+    _published_memo = (now, published)
+    return published
+
+
+def forget_published_snapshot(**_signal: object) -> None:
+    """Drop this process's memos of the current snapshot and its cells (after a publish)."""
+    global _published_memo
+    _published_memo = None
+    _remembered_cell.cache_clear()
+
+
+# A publish in this process is seen at once; other processes wait for the TTL.
+post_save.connect(forget_published_snapshot, sender=Snapshot, dispatch_uid="forget_snapshot")
+
+
+def breakdown_with_parent(
+    *,
+    snapshot: Snapshot,
+    metric: str,
+    country: str,
+    year: int,
+    filters: Mapping[str, str] | None = None,
+    by: str,
+) -> tuple[Cell | None, list[Cell]]:
+    """The cohort's own cell (None if unpublished) and its published children along `by`.
+
+    One query. Children come in the vocabulary's order; for `by="mission"`,
+    each mission's "done" cell before its "not done" one. The parent carries
+    the group comparison in `extras["comparisons"][by]` where the snapshot
+    computed it.
+    """
+    filters = filters or {}
+    lookup = {dimension: filters.get(dimension) or ALL for dimension in DIMENSIONS}
+    parent_q = Q(mission=ALL, mission_done=True, **lookup)
+    if by == "mission":
+        children_q = Q(**lookup) & ~Q(mission=ALL)
+    else:
+        others = {dimension: value for dimension, value in lookup.items() if dimension != by}
+        children_q = Q(mission=ALL, **others) & ~Q(**{by: ALL})
+    cells = Cell.objects.filter(
+        parent_q | children_q, snapshot=snapshot, metric=metric, country=country, year=year
+    )
+    parent = None
+    children = []
+    for cell in cells:
+        if cell.mission == ALL and (by == "mission" or getattr(cell, by) == ALL):
+            parent = cell
+        else:
+            children.append(cell)
+    if by == "mission":
+        order = {code: index for index, code in enumerate(vocab.MISSIONS.codes)}
+        children.sort(key=lambda cell: (order.get(cell.mission, len(order)), not cell.mission_done))
+    else:
+        codes = vocab.REGION.codes if by == "region" else vocab.ALL[by].codes
+        order = {code: index for index, code in enumerate(codes)}
+        children.sort(key=lambda cell: order.get(getattr(cell, by), len(order)))
+    return parent, children
+
+
+# (snapshot id, published_at, country, year) -> the stored model, parsed once per process:
+# a published snapshot never changes, and parsing (X'X)^-1 costs more than the query.
+_model_memo: dict[tuple[int, object, str, int], LogSalaryModel | None] = {}
+_MODEL_MEMO_SIZE = 64
+
+
+def profile_model(*, snapshot: Snapshot, country: str, year: int) -> LogSalaryModel | None:
+    """The profile model fitted for one country and edition of the snapshot, or None.
+
+    One query the first time in a process, none afterwards.
+    """
+    key = (snapshot.pk, snapshot.published_at, country, year)
+    if key in _model_memo:
+        return _model_memo[key]
+    stored = (
+        ProfileModel.objects.filter(snapshot=snapshot, country=country, year=year)
+        .values_list("fitted", flat=True)
+        .first()
+    )
+    model = LogSalaryModel.from_dict(stored) if stored is not None else None
+    if len(_model_memo) >= _MODEL_MEMO_SIZE:
+        _model_memo.clear()
+    _model_memo[key] = model
+    return model
+
+
+PUBLIC_CELL_COLUMNS = (
+    "metric",
+    "country",
+    "year",
+    *DIMENSIONS,
+    "mission",
+    "mission_done",
+    "n",
+    "confidence",
+    "currency",
+    "p10",
+    "p25",
+    "p50",
+    "p75",
+    "p90",
+    "median_ci_low",
+    "median_ci_high",
+    "extras",
+)
+
+
+def public_cell_rows(*, snapshot: Snapshot) -> Iterator[tuple[Any, ...]]:
+    """Every published cell of the snapshot as a tuple of PUBLIC_CELL_COLUMNS, streamed.
+
+    One query read in chunks (a server-side cursor on PostgreSQL), in the order
+    the snapshot stored them, so the whole table never sits in memory. Leaves
+    out `carried`: saying which cells kept old figures would tell that their n
+    moved by fewer than MIN_COHORT answers (DESIGN.md privacy rule 4).
+    """
+    return (
+        Cell.objects.filter(snapshot=snapshot)
+        .order_by("pk")
+        .values_list(*PUBLIC_CELL_COLUMNS)
+        .iterator(chunk_size=2000)
+    )
+
+
+def cell_shares(cell: Cell) -> dict[str, dict[str, tuple[int, int, int]]]:
+    """A cell's shares as whole percents with their 95% Wilson interval, by family and code.
+
+    {"under": {"200": (44, 38, 50), ...}, "missions": {"animation": (...), ...}, "kpis": {...}}:
+    "under" for day rates only (billing strictly under each threshold), missions
+    and KPIs for cells of the main table. Derived from the counts the snapshot
+    stores (`SHARE_FAMILIES`), so the interval is computed once, the same way,
+    wherever it is shown.
+    """
+    from benchmarks.snapshots import SHARE_FAMILIES  # the build defines the layout
+
+    families = [
+        (family, codes[: len(cell.extras[family])], cell.extras[family])
+        for family, codes in SHARE_FAMILIES
+        # A list of counts; anything else is a snapshot from before counts were stored.
+        if isinstance(cell.extras.get(family), list) and cell.extras[family]
+    ]
+    if not families:
+        return {}
+    # One call for every family: the API derives these on each request.
+    share = share_percent(
+        np.fromiter((k for *_, counts in families for k in counts), dtype=np.int64), cell.n
+    )
+    percent, low, high = share.percent.tolist(), share.low.tolist(), share.high.tolist()
+    shares: dict[str, dict[str, tuple[int, int, int]]] = {}
+    at = 0
+    for family, codes, _counts in families:
+        shares[family] = {
+            code: (percent[at + i], low[at + i], high[at + i]) for i, code in enumerate(codes)
+        }
+        at += len(codes)
+    return shares

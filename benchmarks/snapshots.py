@@ -234,7 +234,7 @@ def _comparisons(
             children = [
                 level
                 for level in cube.levels[d]
-                if parent[:position] + (level,) + parent[position + 1 :] in main_keys
+                if (*parent[:position], level, *parent[position + 1 :]) in main_keys
             ]
             if len(children) < 2:
                 continue
@@ -256,7 +256,7 @@ def _comparisons(
             ([0], np.cumsum(np.bincount(codes[d], minlength=len(cube.levels[d]))))
         )
         for index, level in enumerate(cube.levels[d]):
-            parent = root[:position] + (level,) + root[position + 1 :]
+            parent = (*root[:position], level, *root[position + 1 :])
             if parent in main_keys:
                 compare(parent, by_level[bounds[index] : bounds[index + 1]])
     return result
@@ -308,11 +308,20 @@ class MetricSpec:
     dims: tuple[str, ...]
     thresholds: tuple[int, ...] = ()
     comparisons: bool = True
+    # A metric over exactly the same rows, whose privacy decisions this one reuses.
+    same_cohorts_as: str | None = None
 
 
 METRICS = (
     MetricSpec(Metric.SALARY, "total_fte", "employee", SALARY_DIMENSIONS),
-    MetricSpec(Metric.SALARY_BASE, "base_fte", "employee", SALARY_DIMENSIONS, comparisons=False),
+    MetricSpec(
+        Metric.SALARY_BASE,
+        "base_fte",
+        "employee",
+        SALARY_DIMENSIONS,
+        comparisons=False,
+        same_cohorts_as=Metric.SALARY,
+    ),
     MetricSpec(Metric.DAY_RATE, "day_rate", "freelance", DAY_RATE_DIMENSIONS, DAY_RATE_THRESHOLDS),
 )
 KEY_COLUMNS = (*DIMENSIONS, "mission", "mission_done")
@@ -403,18 +412,36 @@ def _carry_forward(cells: pd.DataFrame, published: pd.Series, old: pd.DataFrame)
     return carried
 
 
+Decisions = tuple[pd.Series, pd.Series]
+
+
 def _metric_published(
-    rows: pd.DataFrame, *, spec: MetricSpec, country: str, year: int, previous: Snapshot | None
-) -> pd.DataFrame:
-    """The published cells of one metric, country and edition, with every privacy rule applied."""
+    rows: pd.DataFrame,
+    *,
+    spec: MetricSpec,
+    country: str,
+    year: int,
+    previous: Snapshot | None,
+    decided: Decisions | None = None,
+) -> tuple[pd.DataFrame, Decisions]:
+    """The published cells of one metric, country and edition, with every privacy rule applied.
+
+    Returns them with the publication decisions (main cube, mission cells).
+    `decided` reuses the decisions of a metric over the same rows — base salary
+    after total salary: the same cohorts with the same n, in the same order, so
+    the rules would decide the same and need not run again.
+    """
     main, missions, cube = _metric_cells(rows, country=country, spec=spec)
     main["extras"] = None
     missions["extras"] = None
-    main_published, missions_published = _suppress(main, missions, dims=spec.dims)
     old = _previous_counts(previous, metric=spec.metric, country=country, year=year)
+    if decided is not None:
+        main_published, missions_published = decided
+    else:
+        main_published, missions_published = _suppress(main, missions, dims=spec.dims)
     main_carried = _carry_forward(main, main_published, old)
     missions_carried = _carry_forward(missions, missions_published, old)
-    if main_carried.any() or missions_carried.any():
+    if decided is None and (main_carried.any() or missions_carried.any()):
         # Carried n can break rule 2 against fresh neighbours: apply it again,
         # starting from what is already suppressed (it only ever suppresses more).
         main_published, missions_published = _suppress(
@@ -427,6 +454,7 @@ def _metric_published(
         )
     main["carried"] = main_carried
     missions["carried"] = missions_carried
+    decisions = (main_published, missions_published)
     main = main[main_published.to_numpy()]
     missions = missions[missions_published.to_numpy()]
     for frame in (main, missions):
@@ -454,7 +482,7 @@ def _metric_published(
     published["country"] = country
     published["year"] = year
     published["currency"] = vocab.CURRENCY_BY_COUNTRY[country]
-    return published
+    return published, decisions
 
 
 def snapshot_build(
@@ -479,15 +507,20 @@ def snapshot_build(
     models: list[tuple[str, int, dict[str, Any]]] = []
     started = time.perf_counter()
     for (country, year), rows in kept.groupby(["country", "year"], sort=True):
+        decisions: dict[str, Decisions] = {}
         for spec in METRICS:
             subset = rows[rows["status"] == spec.status]
             if len(subset) < MIN_COHORT:
                 continue
-            published_frames.append(
-                _metric_published(
-                    subset, spec=spec, country=str(country), year=int(year), previous=previous
-                )
+            published, decisions[spec.metric] = _metric_published(
+                subset,
+                spec=spec,
+                country=str(country),
+                year=int(year),
+                previous=previous,
+                decided=decisions.get(spec.same_cohorts_as) if spec.same_cohorts_as else None,
             )
+            published_frames.append(published)
         employees = rows[rows["status"] == "employee"]
         if len(employees) >= MODEL_MIN_ROWS:
             try:

@@ -28,9 +28,7 @@ class Edition(models.Model):
         CLOSED = "closed", _("closed")
 
     year = models.PositiveSmallIntegerField(_("year"), unique=True)
-    state = models.CharField(
-        _("state"), max_length=8, choices=State.choices, default=State.CLOSED
-    )
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.CLOSED)
     opens_on = models.DateField(_("opens on"), null=True, blank=True)
     closes_on = models.DateField(_("closes on"), null=True, blank=True)
 
@@ -156,8 +154,12 @@ class SurveyResponse(models.Model):
     work_time_share = models.FloatField(_("share of full time worked"))
 
     # Employees and trainees: gross per year, whole units of the country's currency.
-    base_salary = models.PositiveIntegerField(_("base salary, gross per year"), null=True, blank=True)
-    variable_pay = models.PositiveIntegerField(_("variable pay, gross per year"), null=True, blank=True)
+    base_salary = models.PositiveIntegerField(
+        _("base salary, gross per year"), null=True, blank=True
+    )
+    variable_pay = models.PositiveIntegerField(
+        _("variable pay, gross per year"), null=True, blank=True
+    )
     # Freelancers: per day excluding VAT, and days billed per year.
     day_rate = models.PositiveIntegerField(_("day rate, excluding VAT"), null=True, blank=True)
     billed_days = models.PositiveSmallIntegerField(_("days billed per year"), null=True, blank=True)
@@ -167,9 +169,7 @@ class SurveyResponse(models.Model):
     kpis_mask = models.PositiveIntegerField(_("KPIs reported on"), default=0)
 
     weekly_hours = models.PositiveSmallIntegerField(_("hours per week"), null=True, blank=True)
-    remote_days = models.PositiveSmallIntegerField(
-        _("remote days per week"), null=True, blank=True
-    )
+    remote_days = models.PositiveSmallIntegerField(_("remote days per week"), null=True, blank=True)
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction"), null=True, blank=True)
     gender = models.CharField(_("gender"), max_length=12, choices=vocab.GENDER.choices, blank=True)
     age_band = models.CharField(
@@ -178,8 +178,12 @@ class SurveyResponse(models.Model):
 
     # Normalized at submission: gross annual full-time equivalent, (base +
     # variable) / work_time_share, and base alone / work_time_share.
-    total_fte = models.PositiveIntegerField(_("total, gross annual full-time equivalent"), null=True, blank=True)
-    base_fte = models.PositiveIntegerField(_("base, gross annual full-time equivalent"), null=True, blank=True)
+    total_fte = models.PositiveIntegerField(
+        _("total, gross annual full-time equivalent"), null=True, blank=True
+    )
+    base_fte = models.PositiveIntegerField(
+        _("base, gross annual full-time equivalent"), null=True, blank=True
+    )
 
     objects = SurveyResponseQuerySet.as_manager()
 

@@ -298,8 +298,8 @@ def full_time_equivalents(
         return None, None
     total = base_salary + (variable_pay or 0)
     return (
-        int(math.floor(total / work_time_share + 0.5)),
-        int(math.floor(base_salary / work_time_share + 0.5)),
+        math.floor(total / work_time_share + 0.5),
+        math.floor(base_salary / work_time_share + 0.5),
     )
 
 
@@ -313,9 +313,13 @@ def sanity_flags(clean: Mapping[str, Any], *, legal_minimum: int | None) -> list
     total_fte, _base_fte = full_time_equivalents(
         clean.get("base_salary"), clean.get("variable_pay"), clean["work_time_share"]
     )
-    if clean["status"] == "employee" and legal_minimum and total_fte is not None:
-        if total_fte < legal_minimum:
-            flags.append(FLAG_BELOW_LEGAL_MINIMUM)
+    if (
+        clean["status"] == "employee"
+        and legal_minimum
+        and total_fte is not None
+        and total_fte < legal_minimum
+    ):
+        flags.append(FLAG_BELOW_LEGAL_MINIMUM)
     if total_fte is not None and total_fte > SALARY_CEILING:
         flags.append(FLAG_SALARY_ABOVE_CEILING)
     day_rate = clean.get("day_rate")

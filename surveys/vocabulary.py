@@ -284,9 +284,7 @@ REGIONS_BY_COUNTRY: dict[str, Vocabulary] = {
     ),
 }
 
-REGION = Vocabulary(
-    "region", (term for regions in REGIONS_BY_COUNTRY.values() for term in regions)
-)
+REGION = Vocabulary("region", (term for regions in REGIONS_BY_COUNTRY.values() for term in regions))
 COUNTRY_OF_REGION = {
     term.code: country for country, regions in REGIONS_BY_COUNTRY.items() for term in regions
 }

@@ -31,11 +31,7 @@ def test_a_hand_computed_example() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    data=st.lists(
-        st.tuples(st.integers(0, 3), st.integers(0, 30)), min_size=8, max_size=120
-    )
-)
+@given(data=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 30)), min_size=8, max_size=120))
 def test_it_agrees_with_the_reference_functions(data: list[tuple[int, int]]) -> None:
     labels = np.array([g for g, _ in data])
     values = np.array([float(v) for _, v in data])

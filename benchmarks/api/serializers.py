@@ -1,0 +1,387 @@
+"""Shapes of the benchmark API: the payload builders the views call, and the serializers
+that document them in the OpenAPI schema.
+
+Payloads are plain dicts built straight from published cells: a cohort read is
+the hot path of the API, and a DRF serializer pass would cost more than the
+query. The serializers below describe exactly those dicts (drf-spectacular
+reads them, schemathesis checks every answer against them).
+
+A cohort that is not published — suppressed by the privacy rules or empty —
+gets `{"cohort": ..., "published": false, "snapshot": ...}` and nothing else,
+so the two cannot be told apart (DESIGN.md privacy rule 1).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from rest_framework import serializers
+
+from benchmarks import selectors
+from benchmarks.models import Cell, Metric
+from benchmarks.selectors import PublishedSnapshot
+
+UNITS = {
+    Metric.SALARY: "gross_annual_fte",
+    Metric.SALARY_BASE: "gross_annual_fte",
+    Metric.DAY_RATE: "day_rate_excl_vat",
+}
+BASIS = {Metric.SALARY: "total", Metric.SALARY_BASE: "base"}
+PERCENTILE_FIELDS = ("p10", "p25", "p50", "p75", "p90")
+# Share families of a cell's extras and the key each has in a payload.
+SHARE_FAMILIES = (("under", "shares_under"), ("missions", "missions"), ("kpis", "kpis"))
+
+
+def whole(value: float) -> int:
+    """Whole units of currency, half rounded up (as the snapshot rounds its figures)."""
+    return math.floor(value + 0.5)
+
+
+def snapshot_payload(published: PublishedSnapshot) -> dict[str, Any]:
+    """The `snapshot` block of every answer (shared between answers: do not modify it)."""
+    snapshot = published.snapshot
+    return _snapshot_payload(snapshot.pk, snapshot.published_at, snapshot.is_demo)
+
+
+@lru_cache(maxsize=8)
+def _snapshot_payload(pk: int, published_at: datetime | None, demo: bool) -> dict[str, Any]:
+    return {
+        "id": pk,
+        "published_at": (
+            published_at.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+            if published_at is not None
+            else None
+        ),
+        "demo": demo,
+    }
+
+
+def unpublished_payload(
+    cohort: Mapping[str, Any], published: PublishedSnapshot, *, key: str = "cohort"
+) -> dict[str, Any]:
+    """The whole answer about a cohort with no published figures, suppressed or empty alike."""
+    return {key: dict(cohort), "published": False, "snapshot": snapshot_payload(published)}
+
+
+def shares(stored: Mapping[str, Sequence[int]]) -> dict[str, dict[str, Any]]:
+    """{"200": (44, 40, 48)} -> {"200": {"percent": 44, "ci95": [40, 48]}}."""
+    return {
+        code: {"percent": share[0], "ci95": [share[1], share[2]]} for code, share in stored.items()
+    }
+
+
+def figures(cell: Cell) -> dict[str, Any]:
+    """A published cell's figures: n, tier, percentiles (p10/p90 from 20), median CI, shares.
+
+    Kept on the cell, which a worker may serve many times (`selectors.cell_lookup`
+    remembers cells): the figures of a published cell never change. Callers
+    copy before changing the dict.
+    """
+    cached: dict[str, Any] | None = cell.__dict__.get("_api_figures")
+    if cached is None:
+        cached = cell.__dict__["_api_figures"] = _figures(cell)
+    return cached
+
+
+def _figures(cell: Cell) -> dict[str, Any]:
+    percentiles = {}
+    for name in PERCENTILE_FIELDS:
+        value = getattr(cell, name)
+        if value is not None:
+            percentiles[name] = value
+    payload: dict[str, Any] = {
+        "n": cell.n,
+        "confidence": cell.confidence,
+        "percentiles": percentiles,
+        "median_ci95": [cell.median_ci_low, cell.median_ci_high],
+    }
+    cell_shares = selectors.cell_shares(cell)
+    for family, key in SHARE_FAMILIES:
+        if cell_shares.get(family):
+            payload[key] = shares(cell_shares[family])
+    return payload
+
+
+def cell_payload(
+    cohort: Mapping[str, Any], cell: Cell, *, metric: str, published: PublishedSnapshot
+) -> dict[str, Any]:
+    """DESIGN.md's cohort answer: cohort, published, n, confidence, currency, unit, figures."""
+    payload: dict[str, Any] = {
+        "cohort": dict(cohort),
+        "published": True,
+        "n": cell.n,
+        "confidence": cell.confidence,
+        "currency": cell.currency,
+        "unit": UNITS[metric],
+    }
+    if metric in BASIS:
+        payload["basis"] = BASIS[metric]
+    payload.update(
+        (key, value) for key, value in figures(cell).items() if key not in ("n", "confidence")
+    )
+    payload["snapshot"] = snapshot_payload(published)
+    return payload
+
+
+# --- Schema ----------------------------------------------------------------------------------
+
+
+class PublishedSnapshotSerializer(serializers.Serializer):
+    """The snapshot the figures come from."""
+
+    id = serializers.IntegerField()
+    published_at = serializers.DateTimeField()
+    demo = serializers.BooleanField(help_text="Built from synthetic demo answers, not real ones.")
+
+
+class PercentilesSerializer(serializers.Serializer):
+    """Type-7 percentiles in whole currency units; p10 and p90 only from n = 20."""
+
+    p10 = serializers.IntegerField(required=False)
+    p25 = serializers.IntegerField()
+    p50 = serializers.IntegerField()
+    p75 = serializers.IntegerField()
+    p90 = serializers.IntegerField(required=False)
+
+
+class ShareSerializer(serializers.Serializer):
+    """A share in whole percents, with its 95% Wilson score interval."""
+
+    percent = serializers.IntegerField(min_value=0, max_value=100)
+    ci95 = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=100), min_length=2, max_length=2
+    )
+
+
+def _money_pair(help_text: str, *, required: bool = True) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.IntegerField(),
+        min_length=2,
+        max_length=2,
+        help_text=help_text,
+        required=required,
+    )
+
+
+class FiguresSerializer(serializers.Serializer):
+    """The published figures of one cell."""
+
+    n = serializers.IntegerField(min_value=10, help_text="Answers in the cohort (at least 10).")
+    confidence = serializers.ChoiceField(
+        choices=["low", "medium", "high"], help_text="low: n 10-19; medium: 20-49; high: 50+."
+    )
+    percentiles = PercentilesSerializer()
+    median_ci95 = _money_pair("95% interval of the median (binomial order statistics).")
+    shares_under = serializers.DictField(
+        child=ShareSerializer(),
+        required=False,
+        help_text='Day rates: share under each threshold, e.g. {"300": {...}}.',
+    )
+    missions = serializers.DictField(
+        child=ShareSerializer(), required=False, help_text="Share doing each mission."
+    )
+    kpis = serializers.DictField(
+        child=ShareSerializer(), required=False, help_text="Share reporting on each KPI."
+    )
+
+
+COHORT_HELP = 'The cohort asked for, defaults applied: {"country": "FR", "year": 2026, ...}.'
+PUBLISHED_HELP = (
+    "false when the cohort is suppressed (fewer than 10 answers, or privacy rule 2) or empty: "
+    "the answer then holds cohort, published and snapshot only."
+)
+
+
+class CohortAnswerSerializer(serializers.Serializer):
+    """One cohort's figures, or `published: false` and nothing else."""
+
+    cohort = serializers.DictField(child=serializers.JSONField(), help_text=COHORT_HELP)
+    published = serializers.BooleanField(help_text=PUBLISHED_HELP)
+    n = serializers.IntegerField(required=False, min_value=10)
+    confidence = serializers.ChoiceField(choices=["low", "medium", "high"], required=False)
+    currency = serializers.CharField(required=False, help_text="ISO 4217: EUR, CHF or CAD.")
+    unit = serializers.ChoiceField(
+        choices=["gross_annual_fte", "day_rate_excl_vat"],
+        required=False,
+        help_text="Salaries: gross per year, full-time equivalent. Day rates: excluding VAT.",
+    )
+    basis = serializers.ChoiceField(
+        choices=["total", "base"], required=False, help_text="Salaries only."
+    )
+    percentiles = PercentilesSerializer(required=False)
+    median_ci95 = _money_pair("95% interval of the median.", required=False)
+    shares_under = serializers.DictField(
+        child=ShareSerializer(), required=False, help_text="Day rates: share under 200/300/400/500."
+    )
+    missions = serializers.DictField(child=ShareSerializer(), required=False)
+    kpis = serializers.DictField(child=ShareSerializer(), required=False)
+    snapshot = PublishedSnapshotSerializer()
+
+
+class PairwiseSerializer(serializers.Serializer):
+    a = serializers.CharField()
+    b = serializers.CharField()
+    p_value = serializers.FloatField(help_text="Mann-Whitney U, two-sided.")
+    p_holm = serializers.FloatField(help_text="Holm-adjusted over every pair.")
+    rank_biserial = serializers.FloatField(help_text="Effect size, -1 to 1.")
+
+
+class ComparisonSerializer(serializers.Serializer):
+    """Kruskal-Wallis across the published levels, with pairwise Mann-Whitney (Holm)."""
+
+    test = serializers.CharField()
+    groups = serializers.ListField(child=serializers.CharField())
+    h = serializers.FloatField()
+    df = serializers.IntegerField()
+    p_value = serializers.FloatField()
+    epsilon_squared = serializers.FloatField(help_text="Effect size, 0 to 1.")
+    pairwise = PairwiseSerializer(many=True)
+
+
+class LevelSerializer(FiguresSerializer):
+    """One published level of the breakdown."""
+
+    level = serializers.CharField(help_text="The level's code (a mission's for by=mission).")
+    done = serializers.BooleanField(
+        required=False,
+        help_text="by=mission: true for those who do the mission, false for those who do not.",
+    )
+    cohort = serializers.DictField(child=serializers.JSONField())
+
+
+class BreakdownAnswerSerializer(serializers.Serializer):
+    """A cohort broken down along one dimension, or `published: false` and nothing else."""
+
+    cohort = serializers.DictField(child=serializers.JSONField(), help_text=COHORT_HELP)
+    published = serializers.BooleanField(help_text="false when no level is published.")
+    by = serializers.CharField(required=False)
+    currency = serializers.CharField(required=False)
+    unit = serializers.CharField(required=False)
+    basis = serializers.ChoiceField(choices=["total", "base"], required=False)
+    levels = LevelSerializer(many=True, required=False)
+    comparison = ComparisonSerializer(
+        required=False,
+        allow_null=True,
+        help_text="null where the snapshot did not compute it (cohorts with two filters or more, "
+        "by=mission, fewer than two published levels).",
+    )
+    snapshot = PublishedSnapshotSerializer()
+
+
+class PositionSerializer(serializers.Serializer):
+    """Where the value stands, interpolated between the cohort's published percentiles."""
+
+    percentile = serializers.IntegerField(
+        allow_null=True, help_text="Whole percentile; null outside the published range."
+    )
+    below = serializers.IntegerField(
+        allow_null=True, help_text="Set when the value is under the lowest published percentile."
+    )
+    above = serializers.IntegerField(
+        allow_null=True, help_text="Set when the value is over the highest published percentile."
+    )
+
+
+def _position_answer(value_name: str, value_help: str) -> type[serializers.Serializer]:
+    return type(
+        f"{value_name.capitalize()}PositionAnswerSerializer",
+        (serializers.Serializer,),
+        {
+            "__doc__": "Where a value stands in a cohort, or `published: false` and nothing else.",
+            "__module__": __name__,
+            "cohort": serializers.DictField(child=serializers.JSONField(), help_text=COHORT_HELP),
+            "published": serializers.BooleanField(help_text=PUBLISHED_HELP),
+            value_name: serializers.FloatField(required=False, help_text=value_help),
+            "position": PositionSerializer(required=False),
+            "n": serializers.IntegerField(required=False, min_value=10),
+            "confidence": serializers.ChoiceField(
+                choices=["low", "medium", "high"], required=False
+            ),
+            "currency": serializers.CharField(required=False),
+            "unit": serializers.CharField(required=False),
+            "basis": serializers.ChoiceField(choices=["total", "base"], required=False),
+            "percentiles": PercentilesSerializer(required=False),
+            "snapshot": PublishedSnapshotSerializer(),
+        },
+    )
+
+
+SalaryPositionAnswerSerializer = _position_answer("salary", "The salary asked about.")
+RatePositionAnswerSerializer = _position_answer("rate", "The day rate asked about.")
+
+
+class EstimateAnswerSerializer(serializers.Serializer):
+    """A profile estimate from the log-salary model: not a cohort, and labelled so."""
+
+    kind = serializers.ChoiceField(choices=["estimate"])
+    profile = serializers.DictField(
+        child=serializers.JSONField(), help_text="The profile asked for, country and year included."
+    )
+    published = serializers.BooleanField(
+        help_text="false when no model is published for that country and edition."
+    )
+    currency = serializers.CharField(required=False)
+    unit = serializers.CharField(required=False)
+    basis = serializers.CharField(required=False)
+    estimate = serializers.IntegerField(
+        required=False, help_text="Median salary of the profile, whole currency units."
+    )
+    prediction_interval80 = _money_pair(
+        "80% prediction interval for one person of that profile.", required=False
+    )
+    fitted_on = serializers.IntegerField(
+        required=False, help_text="Answers the model was fitted on."
+    )
+    levels_used = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="The model level each factor was read at: rare levels are merged into `other`, "
+        "a factor not given is read at its most common level.",
+    )
+    snapshot = PublishedSnapshotSerializer()
+
+
+class TrendEditionSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    published = serializers.BooleanField()
+    n = serializers.IntegerField(required=False)
+    confidence = serializers.CharField(required=False)
+    median = serializers.IntegerField(required=False)
+    median_ci95 = _money_pair("95% interval of the median.", required=False)
+
+
+class TrendChangeSerializer(serializers.Serializer):
+    from_year = serializers.IntegerField()
+    to_year = serializers.IntegerField()
+    absolute = serializers.IntegerField(help_text="Median of to_year minus median of from_year.")
+    percent = serializers.FloatField(help_text="The change in percent of from_year's median.")
+
+
+class TrendAnswerSerializer(serializers.Serializer):
+    """The cohort's median per edition, or `published: false` and nothing else."""
+
+    cohort = serializers.DictField(child=serializers.JSONField(), help_text=COHORT_HELP)
+    published = serializers.BooleanField(help_text="false when no edition publishes the cohort.")
+    metric = serializers.ChoiceField(choices=["salary", "day-rate"], required=False)
+    basis = serializers.ChoiceField(choices=["total", "base"], required=False)
+    currency = serializers.CharField(required=False)
+    unit = serializers.CharField(required=False)
+    editions = TrendEditionSerializer(many=True, required=False)
+    changes = TrendChangeSerializer(
+        many=True, required=False, help_text="Between consecutive editions both published."
+    )
+    snapshot = PublishedSnapshotSerializer()
+
+
+class ParameterErrorsSerializer(serializers.Serializer):
+    """Refused query parameters: messages per parameter, in the request's language."""
+
+    detail = serializers.CharField()
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text='Parameter name to messages, e.g. {"experience": ["Unknown experience ..."]}.',
+    )

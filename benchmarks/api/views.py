@@ -1,0 +1,762 @@
+"""The benchmark API: read-only views over the current published snapshot.
+
+Every view does the same four steps: find the current snapshot (503 before
+the first one), validate the query with the FilterSet the pages share (400
+naming each bad parameter), answer a conditional request with 304 from the
+snapshot's identity alone, then read the figures through `benchmarks.selectors`.
+
+HTTP caching: a published snapshot never changes, so an answer is determined
+by its URL and the snapshot. ETag and Last-Modified come from the snapshot's
+id and publication time; answers may be kept by any cache for five minutes
+(`Cache-Control: public, max-age=300`). They set no cookie and do not vary
+on cookies. They carry `Vary: Accept-Language`, added by LocaleMiddleware to
+every response outside the translated URLs: it is accurate for the 400
+messages, which follow the request's language, and harmless for the
+figures, which are the same in every language.
+
+Throttling: anonymous reads share the scope `anon_read`
+(REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], `THROTTLE_READ` in the
+environment), keyed on a hash of `surveys.clients.client_address` in the
+default cache (Redis in production), so a forged X-Forwarded-For opens no
+fresh bucket.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from functools import lru_cache
+from itertools import batched, pairwise
+from typing import Any, ClassVar
+
+import numpy as np
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.utils import translation
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
+from django.utils.translation import gettext, gettext_noop
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from benchmarks import selectors
+from benchmarks.api.serializers import (
+    BASIS,
+    UNITS,
+    BreakdownAnswerSerializer,
+    CohortAnswerSerializer,
+    EstimateAnswerSerializer,
+    ParameterErrorsSerializer,
+    RatePositionAnswerSerializer,
+    SalaryPositionAnswerSerializer,
+    TrendAnswerSerializer,
+    cell_payload,
+    figures,
+    snapshot_payload,
+    unpublished_payload,
+    whole,
+)
+from benchmarks.filtersets import (
+    AmountFilter,
+    BenchmarkFilterSet,
+    CodeFilter,
+    DayRateBreakdownFilterSet,
+    DayRateFilterSet,
+    DayRatePositionFilterSet,
+    EstimateFilterSet,
+    ParameterFilter,
+    SalaryBreakdownFilterSet,
+    SalaryFilterSet,
+    SalaryPositionFilterSet,
+    TrendFilterSet,
+    WholeNumberFilter,
+)
+from benchmarks.models import Cell, Metric
+from benchmarks.selectors import PublishedSnapshot
+from benchmarks.snapshots import SHARE_FAMILIES
+from benchmarks.stats import share_percent
+from surveys import vocabulary as vocab
+from surveys.api.serializers import DetailSerializer
+from surveys.api.throttling import ClientRateThrottle
+from surveys.api.views import LANG_PARAMETER, request_language
+
+NO_SNAPSHOT = gettext_noop("No figures are published yet.")
+INVALID_PARAMETERS = gettext_noop("Invalid query parameters: %(names)s.")
+CACHE_CONTROL = "public, max-age=300"
+# Part of every ETag: bump it when the shape of the answers changes, so that
+# caches drop answers of the same snapshot in the old shape.
+PAYLOAD_VERSION = "1"
+ESTIMATE_LEVEL = 0.80
+
+
+class FirstRenderer(BaseContentNegotiation):
+    """Always the view's first renderer: these views speak JSON (or CSV) whatever is asked.
+
+    DRF's default would answer 406 to `Accept: text/csv` on cells.csv and look
+    through the Accept header on every request; there is nothing to choose.
+    """
+
+    def select_parser(self, request: Request, parsers: Sequence[BaseParser]) -> BaseParser:
+        return parsers[0]
+
+    def select_renderer(
+        self, request: Request, renderers: Sequence[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        return renderers[0], renderers[0].media_type
+
+
+def validators(published: PublishedSnapshot) -> tuple[str, int, str]:
+    """ETag, Last-Modified (epoch seconds) and its HTTP date, of every answer from a snapshot."""
+    return _validators(published.id, published.snapshot.published_at)
+
+
+@lru_cache(maxsize=8)
+def _validators(pk: int, published_at: datetime | None) -> tuple[str, int, str]:
+    seconds = int(published_at.timestamp()) if published_at is not None else 0
+    return f'"{PAYLOAD_VERSION}-{pk}-{seconds}"', seconds, http_date(seconds)
+
+
+def cacheable(response: HttpResponseBase, published: PublishedSnapshot) -> HttpResponseBase:
+    etag, _seconds, last_modified = validators(published)
+    response.headers["ETag"] = etag
+    response.headers["Last-Modified"] = last_modified
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response
+
+
+JSON = JSONRenderer()
+
+
+def rendered_cell_answer(
+    cohort: dict[str, Any], cell: Cell, *, metric: str, published: PublishedSnapshot
+) -> bytes:
+    """`cell_payload` as DRF renders it, kept on the cell for the next request.
+
+    The hot path of the API: a worker remembers the cells it served
+    (`selectors.cell_lookup`), and a published cell's answer never changes,
+    so the answer is rendered once per cell rather than on every request.
+    """
+    bodies: dict[tuple[Any, ...], bytes] = cell.__dict__.setdefault("_api_bodies", {})
+    key = (published.id, metric, tuple(cohort.items()))
+    body = bodies.get(key)
+    if body is None:
+        body = bodies[key] = JSON.render(
+            cell_payload(cohort, cell, metric=metric, published=published)
+        )
+    return body
+
+
+def query_parameters(filterset_class: type[BenchmarkFilterSet]) -> list[OpenApiParameter]:
+    """The OpenAPI description of a FilterSet's parameters: types, bounds and allowed codes."""
+    parameters = []
+    for name, parameter in filterset_class.base_filters.items():
+        assert isinstance(parameter, ParameterFilter)
+        schema: dict[str, Any]
+        if isinstance(parameter, CodeFilter):
+            schema = {"type": "string", "enum": list(parameter.codes)}
+        elif isinstance(parameter, AmountFilter):
+            schema = {
+                "type": "number",
+                "minimum": 0,
+                "exclusiveMinimum": True,
+                "maximum": parameter.field_options["maximum"],
+            }
+        elif isinstance(parameter, WholeNumberFilter):
+            schema = {
+                "type": "integer",
+                "minimum": parameter.field_options["minimum"],
+                "maximum": parameter.field_options["maximum"],
+            }
+        else:  # pragma: no cover - every parameter is one of the above
+            raise TypeError(f"{name}: no OpenAPI type for {type(parameter).__name__}")
+        if parameter.default is not None:
+            schema["default"] = parameter.default
+        parameters.append(
+            OpenApiParameter(
+                name,
+                type=schema,
+                location=OpenApiParameter.QUERY,
+                required=parameter.required,
+                description=parameter.description,
+            )
+        )
+    return [*parameters, LANG_PARAMETER]
+
+
+ERROR_RESPONSES = {
+    400: OpenApiResponse(
+        ParameterErrorsSerializer, description="A parameter is unknown, repeated or invalid."
+    ),
+    429: OpenApiResponse(DetailSerializer, description="Too many requests from this client."),
+    503: OpenApiResponse(DetailSerializer, description="No snapshot is published yet."),
+}
+
+
+def read_schema(
+    *,
+    operation_id: str,
+    summary: str,
+    description: str,
+    filterset_class: type[BenchmarkFilterSet],
+    answer: Any,
+) -> Any:
+    """extend_schema for a snapshot read: its parameters, its answer, the shared errors."""
+    return extend_schema(
+        operation_id=operation_id,
+        summary=summary,
+        description=description,
+        parameters=query_parameters(filterset_class),
+        responses={
+            200: answer,
+            304: OpenApiResponse(description="Not modified since the ETag or date sent."),
+            **ERROR_RESPONSES,
+        },
+        tags=["benchmarks"],
+    )
+
+
+class SnapshotReadView(APIView):
+    """A GET over the current snapshot: find it, validate the query, answer or say 304."""
+
+    throttle_classes = [ClientRateThrottle]
+    throttle_scope = "anon_read"
+    content_negotiation_class = FirstRenderer
+    filterset_class: ClassVar[type[BenchmarkFilterSet]]
+
+    def speak_the_requests_language(self, request: Request) -> None:
+        """Messages in the language the request asks for (`?lang=`, then Accept-Language).
+
+        Only when there is a message to write: figures read the same in every
+        language, and parsing Accept-Language costs as much as the figures.
+        """
+        language = request_language(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+
+    def handle_exception(self, exc: Exception) -> HttpResponseBase:
+        self.speak_the_requests_language(self.request)
+        return super().handle_exception(exc)
+
+    def get(self, request: Request) -> HttpResponseBase:
+        published = selectors.published_snapshot()
+        if published is None:
+            self.speak_the_requests_language(request)
+            return Response(
+                {"detail": gettext(NO_SNAPSHOT)}, status=status.HTTP_503_SERVICE_UNAVAILABLE
+            )
+        filterset = self.filterset_class(request.query_params, snapshot=published)
+        if not filterset.is_valid():
+            # The messages are lazy: they are written now, in the request's language.
+            self.speak_the_requests_language(request)
+            errors = filterset.errors
+            return Response(
+                {
+                    "detail": gettext(INVALID_PARAMETERS) % {"names": ", ".join(errors)},
+                    "errors": errors,
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        etag, last_modified, _http_date = validators(published)
+        django_request: HttpRequest = request._request
+        not_modified = get_conditional_response(
+            django_request, etag=etag, last_modified=last_modified
+        )
+        if not_modified is not None:
+            return cacheable(not_modified, published)
+        return cacheable(self.answer(filterset, published), published)
+
+    def answer(
+        self, filterset: Any, published: PublishedSnapshot
+    ) -> HttpResponseBase:  # pragma: no cover - every view defines it
+        raise NotImplementedError
+
+
+def salary_metric(basis: str) -> str:
+    return Metric.SALARY_BASE if basis == "base" else Metric.SALARY
+
+
+class CohortView(SnapshotReadView):
+    def metric(self, cleaned: dict[str, Any]) -> str:
+        raise NotImplementedError
+
+    def answer(self, filterset: Any, published: PublishedSnapshot) -> HttpResponseBase:
+        cohort = filterset.cohort()
+        metric = self.metric(filterset.cleaned_data)
+        cell = selectors.cell_lookup(snapshot=published.snapshot, metric=metric, **cohort.lookup())
+        if cell is None:
+            return Response(unpublished_payload(cohort.as_dict(), published))
+        return HttpResponse(
+            rendered_cell_answer(cohort.as_dict(), cell, metric=metric, published=published),
+            content_type=JSON.media_type,
+        )
+
+
+COHORT_DESCRIPTION = (
+    "Percentiles (type 7; p10 and p90 from 20 answers), the median's 95% interval and the "
+    "confidence tier of one cohort in the current snapshot{extra}. A cohort with fewer than "
+    "10 answers, or suppressed so that no subtraction reveals a small one, answers exactly like "
+    'an empty one: `{{"cohort": ..., "published": false, "snapshot": ...}}`.'
+)
+
+
+class SalaryView(CohortView):
+    filterset_class = SalaryFilterSet
+
+    def metric(self, cleaned: dict[str, Any]) -> str:
+        return salary_metric(cleaned["basis"])
+
+    @read_schema(
+        operation_id="salaries",
+        summary="Salary figures of one cohort",
+        description=COHORT_DESCRIPTION.format(
+            extra=", gross per year, full-time equivalent, with the shares doing each mission "
+            "and reporting on each KPI"
+        ),
+        filterset_class=SalaryFilterSet,
+        answer=CohortAnswerSerializer,
+    )
+    def get(self, request: Request) -> HttpResponseBase:
+        return super().get(request)
+
+
+class DayRateView(CohortView):
+    filterset_class = DayRateFilterSet
+
+    def metric(self, cleaned: dict[str, Any]) -> str:
+        return Metric.DAY_RATE
+
+    @read_schema(
+        operation_id="day_rates",
+        summary="Freelance day rates of one cohort",
+        description=COHORT_DESCRIPTION.format(
+            extra=", excluding VAT, with the shares of freelancers under 200, 300, 400 and 500 "
+            "per day (95% Wilson intervals)"
+        ),
+        filterset_class=DayRateFilterSet,
+        answer=CohortAnswerSerializer,
+    )
+    def get(self, request: Request) -> HttpResponseBase:
+        return super().get(request)
+
+
+class BreakdownView(SnapshotReadView):
+    def metric(self, cleaned: dict[str, Any]) -> str:
+        raise NotImplementedError
+
+    def answer(self, filterset: Any, published: PublishedSnapshot) -> HttpResponseBase:
+        cohort = filterset.cohort()
+        cleaned = filterset.cleaned_data
+        by = cleaned["by"]
+        metric = self.metric(cleaned)
+        parent, children = selectors.breakdown_with_parent(
+            snapshot=published.snapshot, metric=metric, by=by, **cohort.lookup()
+        )
+        echo = cohort.as_dict()
+        if not children:
+            return Response(unpublished_payload(echo, published))
+        levels = []
+        for cell in children:
+            level = cell.mission if by == "mission" else getattr(cell, by)
+            entry: dict[str, Any] = {"level": level}
+            if by == "mission":
+                entry["done"] = cell.mission_done
+            entry["cohort"] = {**echo, by: level}
+            entry.update(figures(cell))
+            levels.append(entry)
+        comparison = None
+        if parent is not None and by != "mission":
+            comparison = (parent.extras or {}).get("comparisons", {}).get(by)
+        payload: dict[str, Any] = {
+            "cohort": echo,
+            "published": True,
+            "by": by,
+            "currency": children[0].currency,
+            "unit": UNITS[metric],
+        }
+        if metric in BASIS:
+            payload["basis"] = BASIS[metric]
+        payload.update(levels=levels, comparison=comparison, snapshot=snapshot_payload(published))
+        return Response(payload)
+
+
+BREAKDOWN_DESCRIPTION = (
+    "Every published level of one dimension within the cohort, with its figures, and the group "
+    "comparison the snapshot computed: Kruskal-Wallis H with epsilon squared across the published "
+    "levels and pairwise Mann-Whitney with Holm's correction (computed for cohorts with at most "
+    "one filter besides country and year; `null` otherwise). `by=mission` gives, for each "
+    "mission, those who do it (`done: true`) beside those who do not."
+)
+
+
+class SalaryBreakdownView(BreakdownView):
+    filterset_class = SalaryBreakdownFilterSet
+
+    def metric(self, cleaned: dict[str, Any]) -> str:
+        return salary_metric(cleaned["basis"])
+
+    @read_schema(
+        operation_id="salaries_breakdown",
+        summary="Salaries per level of one dimension, compared",
+        description=BREAKDOWN_DESCRIPTION,
+        filterset_class=SalaryBreakdownFilterSet,
+        answer=BreakdownAnswerSerializer,
+    )
+    def get(self, request: Request) -> HttpResponseBase:
+        return super().get(request)
+
+
+class DayRateBreakdownView(BreakdownView):
+    filterset_class = DayRateBreakdownFilterSet
+
+    def metric(self, cleaned: dict[str, Any]) -> str:
+        return Metric.DAY_RATE
+
+    @read_schema(
+        operation_id="day_rates_breakdown",
+        summary="Day rates per level of one dimension, compared",
+        description=BREAKDOWN_DESCRIPTION,
+        filterset_class=DayRateBreakdownFilterSet,
+        answer=BreakdownAnswerSerializer,
+    )
+    def get(self, request: Request) -> HttpResponseBase:
+        return super().get(request)
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+class PositionView(SnapshotReadView):
+    value_name: ClassVar[str]
+
+    def metric(self, cleaned: dict[str, Any]) -> str:
+        raise NotImplementedError
+
+    def answer(self, filterset: Any, published: PublishedSnapshot) -> HttpResponseBase:
+        cohort = filterset.cohort()
+        cleaned = filterset.cleaned_data
+        metric = self.metric(cleaned)
+        cell = selectors.cell_lookup(snapshot=published.snapshot, metric=metric, **cohort.lookup())
+        if cell is None:
+            return Response(unpublished_payload(cohort.as_dict(), published))
+        value = cleaned[self.value_name]
+        body = figures(cell)
+        payload: dict[str, Any] = {
+            "cohort": cohort.as_dict(),
+            "published": True,
+            self.value_name: _number(value),
+            "position": selectors.position_in_cell(cell, value),
+            "n": cell.n,
+            "confidence": cell.confidence,
+            "currency": cell.currency,
+            "unit": UNITS[metric],
+        }
+        if metric in BASIS:
+            payload["basis"] = BASIS[metric]
+        payload.update(percentiles=body["percentiles"], snapshot=snapshot_payload(published))
+        return Response(payload)
+
+
+POSITION_DESCRIPTION = (
+    "Where {value} stands in the cohort, interpolated between the cohort's published "
+    "percentiles (p10 or p25 to p75 or p90) and rounded to a whole percentile; outside them, "
+    "only `below` or `above` the outermost published one, so that probing reveals no answer."
+)
+
+
+class SalaryPositionView(PositionView):
+    filterset_class = SalaryPositionFilterSet
+    value_name = "salary"
+
+    def metric(self, cleaned: dict[str, Any]) -> str:
+        return salary_metric(cleaned["basis"])
+
+    @read_schema(
+        operation_id="salaries_position",
+        summary="Percentile of a salary in a cohort",
+        description=POSITION_DESCRIPTION.format(value="a gross annual salary"),
+        filterset_class=SalaryPositionFilterSet,
+        answer=SalaryPositionAnswerSerializer,
+    )
+    def get(self, request: Request) -> HttpResponseBase:
+        return super().get(request)
+
+
+class DayRatePositionView(PositionView):
+    filterset_class = DayRatePositionFilterSet
+    value_name = "rate"
+
+    def metric(self, cleaned: dict[str, Any]) -> str:
+        return Metric.DAY_RATE
+
+    @read_schema(
+        operation_id="day_rates_position",
+        summary="Percentile of a day rate in a cohort",
+        description=POSITION_DESCRIPTION.format(value="a day rate"),
+        filterset_class=DayRatePositionFilterSet,
+        answer=RatePositionAnswerSerializer,
+    )
+    def get(self, request: Request) -> HttpResponseBase:
+        return super().get(request)
+
+
+class EstimateView(SnapshotReadView):
+    filterset_class = EstimateFilterSet
+
+    @read_schema(
+        operation_id="estimate",
+        summary="Salary estimate for a profile",
+        description=(
+            "The median gross annual salary (full-time equivalent) that the snapshot's log-salary "
+            "model gives a profile, with an 80% prediction interval, in whole currency units. "
+            "The model is fitted per country and edition on the main effects of experience "
+            "years, education, employer size and type, region and role; a level with fewer "
+            "than 10 answers is merged into `other`, and a factor not given is read at its most "
+            "common level (`levels_used` says which). An estimate, not a cohort."
+        ),
+        filterset_class=EstimateFilterSet,
+        answer=EstimateAnswerSerializer,
+    )
+    def get(self, request: Request) -> HttpResponseBase:
+        return super().get(request)
+
+    def answer(self, filterset: Any, published: PublishedSnapshot) -> HttpResponseBase:
+        cleaned = filterset.cleaned_data
+        country, year = cleaned["country"], cleaned["year"]
+        profile = filterset.profile()
+        echo = {
+            "country": country,
+            "year": year,
+            **{name: value for name, value in profile.items() if value is not None},
+        }
+        model = selectors.profile_model(snapshot=published.snapshot, country=country, year=year)
+        if model is None:
+            return Response(
+                {"kind": "estimate", **unpublished_payload(echo, published, key="profile")}
+            )
+        prediction = model.predict(profile, level=ESTIMATE_LEVEL)
+        return Response(
+            {
+                "kind": "estimate",
+                "profile": echo,
+                "published": True,
+                "currency": vocab.CURRENCY_BY_COUNTRY[country],
+                "unit": UNITS[Metric.SALARY],
+                "basis": BASIS[Metric.SALARY],
+                "estimate": whole(prediction.estimate),
+                "prediction_interval80": [whole(prediction.low), whole(prediction.high)],
+                "fitted_on": prediction.n,
+                "levels_used": dict(prediction.levels_used),
+                "snapshot": snapshot_payload(published),
+            }
+        )
+
+
+class TrendView(SnapshotReadView):
+    filterset_class = TrendFilterSet
+
+    @read_schema(
+        operation_id="trends",
+        summary="Median of a cohort in every edition",
+        description=(
+            "The cohort's published median and its 95% interval in each edition of the "
+            "snapshot, and the change between consecutive editions where both are published "
+            "(absolute, in currency units, and in percent). `metric=day-rate` for freelancers."
+        ),
+        filterset_class=TrendFilterSet,
+        answer=TrendAnswerSerializer,
+    )
+    def get(self, request: Request) -> HttpResponseBase:
+        return super().get(request)
+
+    def answer(self, filterset: Any, published: PublishedSnapshot) -> HttpResponseBase:
+        cohort = filterset.cohort()
+        cleaned = filterset.cleaned_data
+        metric = (
+            Metric.DAY_RATE if cleaned["metric"] == "day-rate" else salary_metric(cleaned["basis"])
+        )
+        cells = selectors.trend_cells(
+            snapshot=published.snapshot,
+            metric=metric,
+            country=cohort.country,
+            filters=cohort.filters,
+        )
+        by_year = {cell.year: cell for cell in cells}
+        echo = cohort.as_dict()
+        if not by_year:
+            return Response(unpublished_payload(echo, published))
+        editions: list[dict[str, Any]] = []
+        for year in published.years:
+            cell = by_year.get(year)
+            if cell is None:
+                editions.append({"year": year, "published": False})
+                continue
+            editions.append(
+                {
+                    "year": year,
+                    "published": True,
+                    "n": cell.n,
+                    "confidence": cell.confidence,
+                    "median": cell.p50,
+                    "median_ci95": [cell.median_ci_low, cell.median_ci_high],
+                }
+            )
+        changes = []
+        for before, after in pairwise(editions):
+            if before["published"] and after["published"]:
+                absolute = after["median"] - before["median"]
+                changes.append(
+                    {
+                        "from_year": before["year"],
+                        "to_year": after["year"],
+                        "absolute": absolute,
+                        "percent": round(100 * absolute / before["median"], 1),
+                    }
+                )
+        payload: dict[str, Any] = {
+            "cohort": echo,
+            "published": True,
+            "metric": cleaned["metric"],
+        }
+        if metric in BASIS:
+            payload["basis"] = BASIS[metric]
+        payload.update(
+            currency=cells[0].currency,
+            unit=UNITS[metric],
+            editions=editions,
+            changes=changes,
+            snapshot=snapshot_payload(published),
+        )
+        return Response(payload)
+
+
+class NoParametersFilterSet(BenchmarkFilterSet):
+    """cells.csv takes no parameter (but `lang`)."""
+
+
+# The published table's columns: the cohort, its figures, then each share (under a
+# day rate, doing a mission, reporting on a KPI) as percent and 95% interval bounds.
+SHARE_PREFIXES = {"under": "under", "missions": "mission", "kpis": "kpi"}
+SHARE_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
+    (family, tuple(codes)) for family, codes in SHARE_FAMILIES
+)
+FIGURE_COLUMNS = tuple(column for column in selectors.PUBLIC_CELL_COLUMNS if column != "extras")
+CSV_HEADER = (
+    *FIGURE_COLUMNS,
+    *(
+        f"{SHARE_PREFIXES[family]}_{code}_{part}"
+        for family, codes in SHARE_COLUMNS
+        for code in codes
+        for part in ("percent", "ci95_low", "ci95_high")
+    ),
+)
+
+
+class _Sink:
+    """A write-only file for csv.writer that hands back what was written."""
+
+    def __init__(self) -> None:
+        self.buffer = io.StringIO()
+
+    def write(self, text: str) -> int:
+        return self.buffer.write(text)
+
+    def take(self) -> str:
+        text = self.buffer.getvalue()
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        return text
+
+
+def _share_cells(extras: list[dict[str, Any]], n: np.ndarray) -> list[list[Any]]:
+    """The share columns of a batch of cells: percent, low, high of each code, or blanks.
+
+    A cell stores counts (`benchmarks.snapshots.SHARE_FAMILIES`); one
+    `share_percent` per family and batch turns them into the same whole
+    percents and Wilson intervals the JSON answers give (`selectors.cell_shares`).
+    """
+    blocks = []
+    for family, codes in SHARE_COLUMNS:
+        block = np.full((len(extras), 3 * len(codes)), "", dtype=object)
+        present = [i for i, extra in enumerate(extras) if extra.get(family)]
+        if present:
+            counts = np.zeros((len(present), len(codes)), dtype=np.int64)
+            for row, i in enumerate(present):
+                stored = extras[i][family]
+                counts[row, : len(stored)] = stored
+            share = share_percent(counts, n[present][:, None])
+            block[present, 0::3] = share.percent
+            block[present, 1::3] = share.low
+            block[present, 2::3] = share.high
+        blocks.append(block)
+    return np.hstack(blocks).tolist()
+
+
+def csv_lines(rows: Iterator[tuple[Any, ...]], *, batch: int = 1000) -> Iterator[str]:
+    """The header, then one line per cell, sent `batch` lines at a time."""
+    sink = _Sink()
+    writer = csv.writer(sink, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    yield sink.take()
+    extras_at = selectors.PUBLIC_CELL_COLUMNS.index("extras")
+    n_at = selectors.PUBLIC_CELL_COLUMNS.index("n")
+    for chunk in batched(rows, batch):
+        extras = [
+            (json.loads(row[extras_at]) if isinstance(row[extras_at], str) else row[extras_at])
+            or {}
+            for row in chunk
+        ]
+        shares = _share_cells(extras, np.array([row[n_at] for row in chunk], dtype=np.int64))
+        writer.writerows(
+            [
+                ("" if value is None else int(value) if isinstance(value, bool) else value)
+                for value in (*row[:extras_at], *row[extras_at + 1 :])
+            ]
+            + row_shares
+            for row, row_shares in zip(chunk, shares, strict=True)
+        )
+        yield sink.take()
+
+
+class CellsCsvView(SnapshotReadView):
+    filterset_class = NoParametersFilterSet
+
+    @extend_schema(
+        operation_id="cells_csv",
+        summary="The whole published table, as CSV",
+        description=(
+            "Every published cell of the current snapshot, one line each, streamed: metric "
+            "(salary, salary_base, day_rate), country, year, the six dimensions (empty for all), "
+            "mission and mission_done (the mission breakdown), n, confidence, currency, "
+            "percentiles and the median's 95% interval in whole currency units, then each share "
+            "(under a day rate, doing a mission, reporting on a KPI) as percent and 95% interval."
+        ),
+        parameters=[LANG_PARAMETER],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The table."),
+            304: OpenApiResponse(description="Not modified since the ETag or date sent."),
+            **ERROR_RESPONSES,
+        },
+        tags=["benchmarks"],
+    )
+    def get(self, request: Request) -> HttpResponseBase:
+        return super().get(request)
+
+    def answer(self, filterset: Any, published: PublishedSnapshot) -> HttpResponseBase:
+        response = StreamingHttpResponse(
+            csv_lines(selectors.public_cell_rows(snapshot=published.snapshot)),
+            content_type="text/csv; charset=utf-8",
+        )
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="cmbench-cells-{published.id}.csv"'
+        )
+        return response

@@ -1,0 +1,604 @@
+"""The benchmark pages: home, explorer, profile estimate, trends, methodology.
+
+Each view parses its parameters with the API's FilterSets (through
+`benchmarks.forms`), reads the published snapshot through `benchmarks.selectors`
+and renders. Nothing here reads raw answers. A cohort that is not published
+renders the same "too few answers" block whether it is small or empty.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csp import get_nonce
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import formats
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
+
+from benchmarks import charts, selectors
+from benchmarks.filtersets import Cohort
+from benchmarks.forms import (
+    DAY_RATE,
+    DIMENSION_LABELS,
+    SALARY,
+    ExplorerQuery,
+    active_filters,
+    estimate_filterset,
+    explorer_query,
+    trend_query,
+)
+from benchmarks.models import Cell, Metric
+from benchmarks.selectors import PublishedSnapshot
+from benchmarks.snapshots import FENCE_K
+from benchmarks.stats import (
+    MIN_COHORT,
+    MIN_TAILS,
+    TIER_HIGH_FROM,
+    TIER_MEDIUM_FROM,
+    LogSalaryModel,
+)
+from benchmarks.templatetags.benchmark_format import money_text
+from surveys import vocabulary as vocab
+from surveys.models import Edition
+
+# The profile estimate's prediction interval (DESIGN.md, Statistics).
+ESTIMATE_LEVEL = 0.80
+# How long a rendered fragment is kept; a new snapshot changes the key at once.
+FRAGMENT_CACHE_SECONDS = 3600
+# Widths, in CSS pixels, of the two copies of each chart (CSS shows one).
+NARROW, WIDE = 360, 720
+
+METRIC_TITLES = {
+    Metric.SALARY: _("Gross annual salary, full-time equivalent (base + variable)"),
+    Metric.SALARY_BASE: _("Gross annual base salary, full-time equivalent"),
+    Metric.DAY_RATE: _("Freelance day rate, excluding VAT"),
+}
+# URL names of the API endpoints a page links to (the same query, as JSON or CSV).
+API_NAMES = {
+    (SALARY, "cohort"): "api-salaries",
+    (SALARY, "breakdown"): "api-salaries-breakdown",
+    (DAY_RATE, "cohort"): "api-day-rates",
+    (DAY_RATE, "breakdown"): "api-day-rates-breakdown",
+    ("estimate", ""): "api-estimate",
+    ("trends", ""): "api-trends",
+    ("csv", ""): "api-cells-csv",
+}
+
+
+def _api_url(key: tuple[str, str], parameters: dict[str, Any] | None = None) -> str:
+    path = reverse(API_NAMES[key])
+    return f"{path}?{urlencode(parameters)}" if parameters else path
+
+
+def _level_label(dimension: str, code: str) -> str:
+    """The reader's-language label of one level of a dimension."""
+    if dimension == "region":
+        return vocab.REGION.label(code) if code in vocab.REGION else code
+    vocabulary = vocab.ALL.get(dimension)
+    return vocabulary.label(code) if vocabulary is not None and code in vocabulary else code
+
+
+def _cohort_labels(cohort: Cohort) -> list[tuple[Any, str]]:
+    """(dimension label, level label) of each filter of a cohort, for the page's headings."""
+    return [
+        (DIMENSION_LABELS[dimension], _level_label(dimension, code))
+        for dimension, code in cohort.filters.items()
+    ]
+
+
+def _whole(value: float) -> int:
+    """Whole currency units, half up: the snapshot's and the API's rounding."""
+    return math.floor(value + 0.5)
+
+
+def _unpublished(request: HttpRequest) -> HttpResponse:
+    return render(request, "benchmarks/unpublished.html", _page_context(None))
+
+
+def _page_context(published: PublishedSnapshot | None, **values: Any) -> dict[str, Any]:
+    """What every benchmark page's shared parts need (the demo banner, "too few answers")."""
+    return {"published": published, "min_cohort": MIN_COHORT, "min_tails": MIN_TAILS, **values}
+
+
+def _template(request: HttpRequest, name: str) -> str:
+    """The page's template, or only its filters and results for `?fragment=explorer`.
+
+    The page's script asks for the fragment when a filter changes and swaps it
+    in: the form comes back too, so that it always shows what the server read
+    (errors next to their fields, the regions of the country chosen).
+    """
+    return f"{name}#explorer" if request.GET.get("fragment") == "explorer" else name
+
+
+def _published_or_none() -> PublishedSnapshot | None:
+    published = selectors.published_snapshot()
+    return published if published is not None and published.years else None
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    """What cmbench is, the latest headline figures, and the way to its three uses."""
+    published = _published_or_none()
+    headline: dict[str, Cell | None] = {}
+    if published is not None:
+        for figure, metric in ((SALARY, Metric.SALARY), (DAY_RATE, Metric.DAY_RATE)):
+            headline[figure] = selectors.cell_lookup(
+                snapshot=published.snapshot,
+                metric=metric,
+                country=vocab.DEFAULT_COUNTRY,
+                year=published.years[-1],
+            )
+    return render(
+        request,
+        "home.html",
+        _page_context(
+            published,
+            salary=headline.get(SALARY),
+            day_rate=headline.get(DAY_RATE),
+            open_edition=Edition.objects.open().first(),
+            country_label=vocab.COUNTRY.label(vocab.DEFAULT_COUNTRY),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    """One level of a breakdown: its label and its published cell."""
+
+    label: str
+    cell: Cell
+
+
+def _breakdown_rows(
+    children: list[Cell], *, by: str, country: str
+) -> tuple[list[BreakdownRow], list[str]]:
+    """The published levels of a breakdown, and the labels of the others ("too few answers").
+
+    Every level of the vocabulary that has no published cell is listed alike,
+    whether it has no answer or too few: the page cannot tell them apart.
+    """
+    if by == "mission":
+        yes, no = gettext("%(mission)s: yes"), gettext("%(mission)s: no")
+        published = {(cell.mission, cell.mission_done): cell for cell in children}
+        rows, missing = [], []
+        for code in vocab.MISSIONS.codes:
+            for done in (True, False):
+                label = (yes if done else no) % {"mission": vocab.MISSIONS.label(code)}
+                cell = published.get((code, done))
+                if cell is None:
+                    missing.append(label)
+                else:
+                    rows.append(BreakdownRow(label=label, cell=cell))
+        return rows, missing
+    codes = vocab.REGIONS_BY_COUNTRY[country].codes if by == "region" else vocab.ALL[by].codes
+    by_code = {getattr(cell, by): cell for cell in children}
+    rows = [
+        BreakdownRow(label=_level_label(by, code), cell=by_code[code])
+        for code in codes
+        if code in by_code
+    ]
+    missing = [_level_label(by, code) for code in codes if code not in by_code]
+    return rows, missing
+
+
+def _box_rows(parent: Cell, rows: list[BreakdownRow]) -> list[charts.BoxRow]:
+    def box(label: str, cell: Cell, *, emphasis: bool = False) -> charts.BoxRow:
+        return charts.BoxRow(
+            label=label,
+            p10=cell.p10,
+            p25=cell.p25,
+            p50=cell.p50,
+            p75=cell.p75,
+            p90=cell.p90,
+            n=cell.n,
+            emphasis=emphasis,
+        )
+
+    return [
+        box(gettext("Whole cohort"), parent, emphasis=True),
+        *(box(row.label, row.cell) for row in rows),
+    ]
+
+
+# Conventional thresholds of epsilon squared (Rea & Parker): under 0.01 negligible.
+EFFECT_SIZES = ((0.01, _("negligible")), (0.08, _("small")), (0.26, _("moderate")))
+
+
+def _comparison(parent: Cell, by: str) -> dict[str, Any] | None:
+    """The snapshot's Kruskal-Wallis test across the published groups, in plain words."""
+    comparison = (parent.extras or {}).get("comparisons", {}).get(by)
+    if not comparison:
+        return None
+    epsilon = float(comparison["epsilon_squared"])
+    p_value = float(comparison["p_value"])
+    effect = next((label for bound, label in EFFECT_SIZES if epsilon < bound), _("large"))
+    # "p = 0.000" would read as impossible: below a thousandth, say so.
+    p_text = (
+        f"< {formats.number_format(0.001, 3)}"
+        if p_value < 0.001
+        else f"= {formats.number_format(p_value, 3)}"
+    )
+    return {
+        "significant": p_value < 0.05,
+        "p_text": p_text,
+        "epsilon_squared": formats.number_format(epsilon, 2),
+        "effect": effect,
+        "groups": len(comparison.get("groups", [])),
+    }
+
+
+def _shares(parent: Cell) -> list[charts.ShareBar]:
+    """Shares of freelancers under each day-rate threshold, with their 95% intervals."""
+    under = selectors.cell_shares(parent).get("under", {})
+    return [
+        charts.ShareBar(
+            label=gettext("under %(amount)s")
+            % {"amount": money_text(int(threshold), parent.currency)},
+            share=share,
+            low=low,
+            high=high,
+        )
+        for threshold, (share, low, high) in sorted(under.items(), key=lambda item: int(item[0]))
+    ]
+
+
+def _explorer_results(query: ExplorerQuery, published: PublishedSnapshot) -> dict[str, Any]:
+    """Everything the results part of the explorer shows, for a valid query (one query)."""
+    cohort = query.cohort()
+    by = query.by
+    parent, children = selectors.breakdown_with_parent(
+        snapshot=published.snapshot,
+        metric=query.metric,
+        country=cohort.country,
+        year=int(cohort.year or published.years[-1]),
+        filters=cohort.filters,
+        by=by,
+    )
+    parameters: dict[str, Any] = cohort.as_dict()
+    if query.figure == SALARY and query.metric == Metric.SALARY_BASE:
+        parameters["basis"] = "base"
+    results: dict[str, Any] = {
+        "cohort": cohort,
+        "cohort_labels": _cohort_labels(cohort),
+        "country_label": vocab.COUNTRY.label(cohort.country),
+        "figure": query.figure,
+        "metric": query.metric,
+        "metric_title": METRIC_TITLES[query.metric],
+        "by": by,
+        "by_label": DIMENSION_LABELS[by],
+        "parent": parent,
+        "api_url": _api_url((query.figure, "breakdown"), {**parameters, "by": by}),
+        "api_cohort_url": _api_url((query.figure, "cohort"), parameters),
+        "csv_url": _api_url(("csv", "")),
+    }
+    if parent is None:
+        return results
+    rows, missing = _breakdown_rows(children, by=by, country=cohort.country)
+    boxes = _box_rows(parent, rows)
+    median = gettext("median")
+    results.update(
+        rows=rows,
+        missing=missing,
+        chart_narrow=charts.box_plot(
+            boxes,
+            currency=parent.currency,
+            width=NARROW,
+            median_label=median,
+            css_class="chart--narrow",
+        ),
+        chart_wide=charts.box_plot(
+            boxes,
+            currency=parent.currency,
+            width=WIDE,
+            median_label=median,
+            css_class="chart--wide",
+        ),
+        comparison=_comparison(parent, by),
+        tails_published=parent.p10 is not None,
+    )
+    if query.figure == DAY_RATE:
+        bars = _shares(parent)
+        results.update(
+            shares=bars,
+            shares_narrow=charts.share_bars(bars, width=NARROW, css_class="chart--narrow"),
+            shares_wide=charts.share_bars(bars, width=WIDE, css_class="chart--wide"),
+        )
+    return results
+
+
+@require_safe
+def explorer(request: HttpRequest) -> HttpResponse:
+    """/benchmarks/: one cohort's figures and its breakdown along one dimension.
+
+    `?fragment=explorer` renders the filters and results alone, for the page's
+    script. Invalid parameters answer 400 with the form and each error next to
+    its field.
+    """
+    published = _published_or_none()
+    if published is None:
+        return _unpublished(request)
+    query = explorer_query(request.GET, published=published)
+    if not query.is_valid():
+        context = _explorer_context(query, published, results=None)
+        return render(request, _template(request, "benchmarks/explorer.html"), context, status=400)
+    # A valid query's filters and results depend only on the snapshot, the
+    # language and the query: rendered once (their form widgets cost the most),
+    # then read from the cache until a new snapshot changes the key. So is the
+    # whole page for visitors with nothing of their own on it (`_shareable`).
+    as_fragment = request.GET.get("fragment") == "explorer"
+    shareable = not as_fragment and _shareable(request)
+    page_key = _fragment_key("explorer-page", published, query.cache_parts())
+    if shareable and (page := cache.get(page_key)) is not None:
+        return HttpResponse(_personalized(page, request))
+    # A shared page holds its fragment: the fragment alone is kept for the others.
+    key = _fragment_key("explorer", published, query.cache_parts())
+    fragment = None if shareable else cache.get(key)
+    if fragment is None:
+        context = _explorer_context(query, published, results=_explorer_results(query, published))
+        fragment = render_to_string("benchmarks/explorer.html#explorer", context, request=request)
+        if not shareable:
+            cache.set(key, fragment, FRAGMENT_CACHE_SECONDS)
+    if as_fragment:
+        return HttpResponse(fragment)
+    # The fragment is our own template output, from the cache: already escaped.
+    context = _page_context(published, explorer_html=mark_safe(fragment))
+    if not shareable:
+        return render(request, "benchmarks/explorer.html", context)
+    page = render_to_string(
+        "benchmarks/explorer.html", {**context, **_placeholders(request)}, request=request
+    )
+    cache.set(page_key, page, FRAGMENT_CACHE_SECONDS)
+    return HttpResponse(_personalized(page, request))
+
+
+# What differs between two anonymous visitors of one page, left as placeholders in
+# the cached copy and filled in for each: the CSRF token of the language switch,
+# the CSP nonce (should a template use one), and the address the switch returns to.
+CSRF_PLACEHOLDER = "cmbench-csrf-token-placeholder"
+NONCE_PLACEHOLDER = "cmbench-csp-nonce-placeholder"
+PATH_PLACEHOLDER = "/cmbench-path-placeholder"
+# Cookies that make a page a visitor's own (a signed-in editor, a respondent's
+# receipt, a pending message): such a visitor always gets a page of their own.
+PRIVATE_COOKIES = (settings.SESSION_COOKIE_NAME, "messages")
+
+
+class _PlaceholderRequest:
+    """The request as a shared page sees it: the same for everyone but its address."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        self._request = request
+
+    def get_full_path(self) -> str:
+        return PATH_PLACEHOLDER
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._request, name)
+
+
+def _placeholders(request: HttpRequest) -> dict[str, Any]:
+    """Template variables that render as placeholders (they override the context processors')."""
+    return {
+        "request": _PlaceholderRequest(request),
+        "csrf_token": CSRF_PLACEHOLDER,
+        "csp_nonce": NONCE_PLACEHOLDER,
+    }
+
+
+def _shareable(request: HttpRequest) -> bool:
+    """Whether this visitor may get the shared copy of a page: no session, no message."""
+    return not any(name in request.COOKIES for name in PRIVATE_COOKIES)
+
+
+def _personalized(page: str, request: HttpRequest) -> str:
+    """A shared page with this visitor's CSRF token, CSP nonce and address filled in."""
+    page = page.replace(CSRF_PLACEHOLDER, get_token(request))
+    page = page.replace(PATH_PLACEHOLDER, escape(request.get_full_path()))
+    if NONCE_PLACEHOLDER in page:
+        page = page.replace(NONCE_PLACEHOLDER, str(get_nonce(request)))
+    return page
+
+
+def _explorer_context(
+    query: ExplorerQuery, published: PublishedSnapshot, *, results: dict[str, Any] | None
+) -> dict[str, Any]:
+    return _page_context(
+        published,
+        query=query,
+        form=query.dressed_form(),
+        figure_form=query.figure_form,
+        active_filters=active_filters(query.filterset),
+        ignored=[DIMENSION_LABELS[name] for name in query.ignored],
+        results=results,
+    )
+
+
+def _fragment_key(page: str, published: PublishedSnapshot, parts: tuple[Any, ...]) -> str:
+    """A cache key of a page fragment: the snapshot (as published), the language, the query."""
+    snapshot = published.snapshot
+    stamp = snapshot.published_at.isoformat() if snapshot.published_at else ""
+    identity = repr((page, published.id, stamp, snapshot.is_demo, get_language(), parts))
+    return f"cmbench:fragment:{page}:{hashlib.sha256(identity.encode()).hexdigest()}"
+
+
+def _factor_notes(profile: dict[str, Any], model: LogSalaryModel) -> list[dict[str, Any]]:
+    """How the model read each factor: the level given, the level used, and why they differ.
+
+    A level with too few answers was merged into the model's "other" group; a
+    factor not given is read at "other" when the model has one, else at its
+    reference level (the most common one): the page says which.
+    """
+    notes = []
+    for factor in ("role", "education", "employer_size", "employer_type", "region"):
+        given = profile.get(factor)
+        used = model.resolve_level(factor, given)
+        if used == model.other_label and used not in (vocab.ALL.get(factor) or ()):
+            used_label = gettext("other (groups too small to stand alone)")
+        else:
+            used_label = _level_label(factor, used)
+        reason = ""
+        if not given:
+            reason = (
+                gettext("not given: read as the most common level")
+                if used == model.reference[factor]
+                else gettext("not given: read as the small groups merged together")
+            )
+        elif used != given:
+            reason = gettext("too few answers for this level alone")
+        notes.append(
+            {
+                "factor": DIMENSION_LABELS[factor],
+                "given": _level_label(factor, given) if given else "",
+                "used": used_label,
+                "reason": reason,
+            }
+        )
+    return notes
+
+
+@require_safe
+def estimate(request: HttpRequest) -> HttpResponse:
+    """/benchmarks/estimate/: a profile's salary estimate with its 80% prediction interval."""
+    published = _published_or_none()
+    if published is None:
+        return _unpublished(request)
+    filterset = estimate_filterset(request.GET, published=published)
+    context = _page_context(published, form=filterset.form)
+    status = 200
+    if filterset.is_bound:
+        if filterset.is_valid():
+            context.update(_estimate_result(filterset, published))
+        else:
+            status = 400
+    return render(request, "benchmarks/estimate.html", context, status=status)
+
+
+def _estimate_result(filterset: Any, published: PublishedSnapshot) -> dict[str, Any]:
+    cleaned = filterset.cleaned_data
+    country, year = cleaned["country"], cleaned["year"]
+    profile = filterset.profile()
+    model = selectors.profile_model(snapshot=published.snapshot, country=country, year=year)
+    result: dict[str, Any] = {
+        "asked": True,
+        "country_label": vocab.COUNTRY.label(country),
+        "year": year,
+        "profile": profile,
+        "experience_band": vocab.experience_band(profile["experience_years"]),
+    }
+    if model is None:
+        return result
+    prediction = model.predict(profile, level=ESTIMATE_LEVEL)
+    explorer_parameters = {
+        "country": country,
+        "year": year,
+        "experience": vocab.experience_band(profile["experience_years"]),
+        **({"role": profile["role"]} if profile["role"] else {}),
+    }
+    result.update(
+        prediction={
+            "estimate": _whole(prediction.estimate),
+            "low": _whole(prediction.low),
+            "high": _whole(prediction.high),
+            "n": prediction.n,
+            "level": round(prediction.level * 100),
+            "currency": vocab.CURRENCY_BY_COUNTRY[country],
+        },
+        factors=_factor_notes(profile, model),
+        explorer_url=f"{reverse('benchmarks')}?{urlencode(explorer_parameters)}",
+        api_url=_api_url(
+            ("estimate", ""),
+            {"country": country, "year": year}
+            | {name: value for name, value in profile.items() if value not in (None, "")},
+        ),
+    )
+    return result
+
+
+@require_safe
+def trends(request: HttpRequest) -> HttpResponse:
+    """/benchmarks/trends/: a cohort's median in every published edition, with intervals."""
+    published = _published_or_none()
+    if published is None:
+        return _unpublished(request)
+    query = trend_query(request.GET, published=published)
+    template = _template(request, "benchmarks/trends.html")
+    context = _page_context(
+        published,
+        form=query.filterset.form,
+        figure=query.filterset.data.get("metric"),
+        active_filters=active_filters(query.filterset),
+        ignored=[DIMENSION_LABELS[name] for name in query.ignored],
+    )
+    if not query.is_valid():
+        return render(request, template, context, status=400)
+    cohort = query.filterset.cohort()
+    cells = selectors.trend_cells(
+        snapshot=published.snapshot,
+        metric=query.metric,
+        country=cohort.country,
+        filters=cohort.filters,
+    )
+    by_year = {cell.year: cell for cell in cells}
+    editions = [{"year": year, "cell": by_year.get(year)} for year in published.years]
+    for before, after in pairwise(editions):
+        if before["cell"] is not None and after["cell"] is not None:
+            absolute = after["cell"].p50 - before["cell"].p50
+            after["change"] = absolute
+            after["change_percent"] = round(100 * absolute / before["cell"].p50, 1)
+    points = [
+        charts.TrendPoint(
+            year=cell.year, p50=cell.p50, low=cell.median_ci_low, high=cell.median_ci_high, n=cell.n
+        )
+        for cell in cells
+    ]
+    currency = vocab.CURRENCY_BY_COUNTRY[cohort.country]
+    parameters: dict[str, Any] = {**cohort.as_dict(), "metric": query.figure}
+    if query.metric == Metric.SALARY_BASE:
+        parameters["basis"] = "base"
+    context.update(
+        results=True,
+        cohort_labels=_cohort_labels(cohort),
+        country_label=vocab.COUNTRY.label(cohort.country),
+        metric_title=METRIC_TITLES[query.metric],
+        editions=editions,
+        any_published=bool(cells),
+        currency=currency,
+        chart_narrow=charts.trend_chart(
+            points, currency=currency, width=NARROW, css_class="chart--narrow"
+        ),
+        chart_wide=charts.trend_chart(
+            points, currency=currency, width=WIDE, css_class="chart--wide"
+        ),
+        api_url=_api_url(("trends", ""), parameters),
+    )
+    return render(request, template, context)
+
+
+@require_safe
+def methodology(request: HttpRequest) -> HttpResponse:
+    """/methodology/: how figures are computed and protected, in plain words."""
+    return render(
+        request,
+        "methodology.html",
+        _page_context(
+            _published_or_none(),
+            tier_medium=TIER_MEDIUM_FROM,
+            tier_high=TIER_HIGH_FROM,
+            fence_k=f"{FENCE_K:g}",
+            estimate_level=round(ESTIMATE_LEVEL * 100),
+        ),
+    )

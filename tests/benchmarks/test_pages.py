@@ -1,0 +1,588 @@
+"""The benchmark pages, read as a recruiter or a practitioner reads them: through their URLs.
+
+One snapshot is published for the whole module (publishing takes seconds):
+500 answers in 2025 and 600 in 2026, employees and freelancers, in four
+French regions. Tests only read it; a test that changes the snapshot does so
+inside its own transaction, rolled back afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+import pytest
+from django.core.management import call_command
+from django.core.wsgi import get_wsgi_application
+from django.test import Client
+from django.test.utils import override_settings
+from django.utils import timezone, translation
+
+from benchmarks import charts, selectors
+from benchmarks.models import Cell, Metric, ProfileModel, Snapshot
+from benchmarks.snapshots import snapshot_publish
+from benchmarks.templatetags.benchmark_format import money_text
+from surveys.forms import started_token
+from surveys.models import Edition, SurveyResponse
+from surveys.services import response_build
+from surveys.validation import validate_answers
+from tests.benchmarks.conftest import random_answers
+
+pytestmark = pytest.mark.django_db
+
+NBSP = "\u00a0"
+MANIFEST_STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+
+def _store_answers(count: int, *, seed: int, year: int) -> None:
+    edition, _ = Edition.objects.get_or_create(year=year)
+    SurveyResponse.objects.bulk_create(
+        response_build(
+            answers=validate_answers(raw),
+            edition=edition,
+            source=SurveyResponse.Source.SURVEY,
+            legal_minimum=None,
+        )
+        for raw in random_answers(count, seed=seed, freelance_share=0.3)
+    )
+
+
+def _forget_everything() -> None:
+    Cell.objects.all().delete()
+    ProfileModel.objects.all().delete()
+    Snapshot.objects.all().delete()
+    SurveyResponse.objects.all().delete()
+    Edition.objects.all().delete()
+
+
+@pytest.fixture(scope="module")
+def snapshot(django_db_setup: None, django_db_blocker) -> Iterator[Snapshot]:  # type: ignore[no-untyped-def]
+    """One published snapshot for the module, committed, and removed afterwards."""
+    with django_db_blocker.unblock():
+        _forget_everything()
+        _store_answers(500, seed=21, year=2025)
+        _store_answers(600, seed=22, year=2026)
+        published = snapshot_publish()
+    yield published
+    with django_db_blocker.unblock():
+        _forget_everything()
+
+
+@pytest.fixture
+def overall(snapshot: Snapshot, db: None) -> Cell:
+    cell = selectors.cell_lookup(snapshot=snapshot, metric=Metric.SALARY, country="FR", year=2026)
+    assert cell is not None
+    return cell
+
+
+def euros_fr(amount: int) -> str:
+    return f"{amount:,}".replace(",", NBSP) + f"{NBSP}€"
+
+
+def section(html: str, element_id: str) -> str:
+    """The markup of the element with this id up to the next element with an id of its kind."""
+    start = html.index(f'id="{element_id}"')
+    return html[start : start + 4000]
+
+
+# --- Formats and charts, without a page ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "currency", "expected"),
+    [
+        ("fr", "EUR", f"34{NBSP}000{NBSP}€"),
+        ("en", "EUR", "€34,000"),
+        ("fr", "CHF", f"34{NBSP}000{NBSP}CHF"),
+        ("en", "CHF", f"CHF{NBSP}34,000"),
+        ("fr", "CAD", f"34{NBSP}000{NBSP}${NBSP}CA"),
+        ("en", "CAD", "CA$34,000"),
+    ],
+)
+def test_money_is_written_the_way_each_language_writes_it(
+    language: str, currency: str, expected: str
+) -> None:
+    with translation.override(language):
+        assert money_text(34_000, currency) == expected
+
+
+def test_chart_ticks_are_round_and_cover_the_figures() -> None:
+    # span 15,500 over 5 intervals is 3,100 a step: the next round step is 5,000.
+    assert charts.nice_ticks(22_600, 38_100, count=6) == [20_000, 25_000, 30_000, 35_000, 40_000]
+
+
+def test_a_box_plot_draws_one_box_and_one_median_bar_per_row() -> None:
+    rows = [
+        charts.BoxRow(label="A", p10=20, p25=25, p50=30, p75=35, p90=40, n=25),
+        charts.BoxRow(label="B <b>", p25=26, p50=31, p75=36, n=12),
+    ]
+
+    svg = str(charts.box_plot(rows, currency="EUR", width=720, median_label="median"))
+
+    assert svg.count('height="20" rx="2"') == 2  # the boxes
+    assert svg.count('stroke-width="4"') == 2  # the median bars
+    assert "B &lt;b&gt;" in svg and "<b>" not in svg  # labels are escaped
+    assert 'aria-hidden="true"' in svg  # the table beside it carries the figures
+
+
+# --- The explorer --------------------------------------------------------------------------
+
+
+def test_the_explorer_shows_the_cohorts_percentiles_with_n_interval_and_tier(
+    client: Client, overall: Cell, django_assert_num_queries
+) -> None:
+    # One query for the current snapshot, one for the cohort and its breakdown.
+    with django_assert_num_queries(2):
+        response = client.get("/en/benchmarks/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f"€{overall.p50:,}" in html
+    assert f"95% interval: €{overall.median_ci_low:,} to €{overall.median_ci_high:,}" in html
+    assert f"€{overall.p10:,}" in html and f"€{overall.p90:,}" in html
+    assert f">{overall.n:,}<" in html
+    assert overall.confidence == "high"
+    assert "Edition 2026" in html  # a year is never grouped like an amount
+    assert 'value="2026" selected' in html  # the latest edition, chosen by default
+
+
+def test_a_breakdown_is_drawn_as_box_plots_and_written_as_a_table(
+    client: Client, snapshot: Snapshot
+) -> None:
+    response = client.get("/en/benchmarks/", {"by": "education"})
+
+    html = response.content.decode()
+    children = (
+        Cell.objects.filter(
+            snapshot=snapshot, metric=Metric.SALARY, country="FR", year=2026, mission=""
+        )
+        .exclude(education="")
+        .filter(region="", experience="", employer_size="", employer_type="", role="")
+    )
+    published = sorted(children, key=lambda cell: cell.education)
+    assert len(published) >= 2
+    wide = re.search(r'<svg class="chart chart--wide".*?</svg>', html, re.S)
+    assert wide is not None
+    # One box per published level, plus the whole cohort's.
+    assert wide.group(0).count('height="20" rx="2"') == len(published) + 1
+    table = section(html, "breakdown-caption")
+    for cell in published:
+        assert f"<td>{cell.n}<span" in table
+        assert f"€{cell.p50:,}" in table
+    # Levels with no published figure are named alike, whatever their count.
+    assert "Too few answers to publish:" in html and "Doctorate" in html
+
+
+def test_day_rates_show_the_share_under_each_threshold_with_its_interval(
+    client: Client, snapshot: Snapshot
+) -> None:
+    cell = selectors.cell_lookup(snapshot=snapshot, metric=Metric.DAY_RATE, country="FR", year=2026)
+    assert cell is not None
+
+    html = client.get("/en/benchmarks/", {"metric": "day-rate"}).content.decode()
+
+    freelancers = SurveyResponse.objects.filter(status="freelance", edition__year=2026)
+    under = freelancers.filter(day_rate__lt=300).count()
+    assert cell.n == freelancers.count()  # none fenced out
+    share, low, high = selectors.cell_shares(cell)["under"]["300"]
+    assert share == round(100 * under / cell.n)
+    assert f'<th scope="row">under €300</th><td>{share}%</td><td>{low}% – {high}%</td>' in html
+    assert f"€{cell.p50:,}" in html
+    # Freelancers have no employer: the form offers no employer filter.
+    assert 'name="employer_size"' not in html
+
+
+def test_a_small_cohort_and_an_empty_one_look_exactly_alike(
+    client: Client, snapshot: Snapshot
+) -> None:
+    filters = {"education": "bac2", "role": "moderator", "experience": "10+", "by": "employer_type"}
+    small = SurveyResponse.objects.filter(
+        status="employee",
+        region="FR-ARA",
+        education="bac2",
+        role="moderator",
+        experience_years__gte=10,
+    ).count()
+    assert 0 < small < 10  # answers exist, too few to publish
+    assert not SurveyResponse.objects.filter(region="FR-IDF").exists()
+
+    pages = [
+        client.get("/en/benchmarks/", {**filters, "region": region, "fragment": "explorer"})
+        for region in ("FR-ARA", "FR-IDF")
+    ]
+
+    assert [page.status_code for page in pages] == [200, 200]
+    # The results part: the form above it echoes the region asked for.
+    small_html, empty_html = (page.content.decode().split('id="results"', 1)[1] for page in pages)
+    assert "Too few answers to publish" in small_html
+    normalized = small_html.replace("FR-ARA", "FR-IDF").replace(
+        "Auvergne-Rhône-Alpes", "Île-de-France (Paris region)"
+    )
+    assert normalized == empty_html
+
+
+def test_the_fragment_holds_the_filters_and_results_alone(client: Client, overall: Cell) -> None:
+    html = client.get("/benchmarks/", {"fragment": "explorer"}).content.decode()
+
+    assert "<html" not in html and "<h1" not in html
+    assert html.count("<form") == 1
+    assert euros_fr(overall.p50) in html
+
+
+def test_pages_are_cached_until_a_new_snapshot_is_published(client: Client, overall: Cell) -> None:
+    def median_shown() -> str:
+        html = client.get("/en/benchmarks/").content.decode()
+        found = re.search(r'key-figure--main">.*?class="key-value">([^<]+)<', html, re.S)
+        assert found is not None
+        return found.group(1)
+
+    first = median_shown()
+    Cell.objects.filter(pk=overall.pk).update(p50=overall.p50 + 1)
+    while_cached = median_shown()
+    # What publishing does: a new publication time (and usually a new snapshot).
+    Snapshot.objects.filter(pk=overall.snapshot_id).update(published_at=timezone.now())
+    after_publishing = median_shown()
+
+    assert first == while_cached == f"€{overall.p50:,}"
+    assert after_publishing == f"€{overall.p50 + 1:,}"
+
+
+def test_two_visitors_of_a_cached_page_each_get_their_own_token_and_address(
+    overall: Cell,
+) -> None:
+    visitors = [Client(enforce_csrf_checks=True) for _ in range(2)]
+    paths = ["/en/benchmarks/?experience=3-5&by=role", "/en/benchmarks/?by=role&experience=3-5"]
+
+    pages = [visitor.get(path) for visitor, path in zip(visitors, paths, strict=True)]
+
+    tokens = []
+    for visitor, path, page in zip(visitors, paths, pages, strict=True):
+        html = page.content.decode()
+        assert f'name="next" type="hidden" value="{path.replace("&", "&amp;")}"' in html
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+        assert token is not None
+        tokens.append(token.group(1))
+        # The language switch works with the token this visitor was given.
+        switched = visitor.post(
+            "/i18n/setlang/",
+            {"language": "fr", "next": path, "csrfmiddlewaretoken": token.group(1)},
+        )
+        assert switched.status_code == 302
+    assert tokens[0] != tokens[1]
+    assert "placeholder" not in pages[0].content.decode()
+
+
+def test_a_visitor_with_a_session_never_gets_the_shared_copy(client: Client, overall: Cell) -> None:
+    client.get("/en/benchmarks/")  # fills the shared copy
+    session = client.session
+    session["any"] = "value"
+    session.save()
+
+    html = client.get("/en/benchmarks/").content.decode()
+
+    assert "placeholder" not in html
+    assert 'name="next" type="hidden" value="/en/benchmarks/"' in html
+
+
+@pytest.mark.parametrize(
+    ("parameters", "field", "message"),
+    [
+        ({"education": "phd"}, "education", "Allowed values: secondary, bac2"),
+        ({"country": "BE", "region": "FR-IDF"}, "region", "FR-IDF"),
+        ({"year": "1999"}, "year", "2025, 2026"),
+        ({"by": "shoe-size"}, "by", "shoe-size"),
+        ({"metric": "bitcoin"}, "metric", "bitcoin"),
+    ],
+)
+def test_an_unknown_filter_value_shows_the_form_with_the_error_next_to_its_field(
+    client: Client,
+    snapshot: Snapshot,
+    db: None,
+    parameters: dict[str, str],
+    field: str,
+    message: str,
+) -> None:
+    response = client.get("/en/benchmarks/", parameters)
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    next_to_field = section(html, f"filter-{field}")
+    assert 'class="errorlist"' in next_to_field[:1500]
+    assert message in next_to_field[:1500]
+
+
+def test_employer_filters_with_day_rates_are_left_out_and_said_so(
+    client: Client, snapshot: Snapshot, db: None
+) -> None:
+    response = client.get("/en/benchmarks/", {"metric": "day-rate", "employer_size": "large"})
+
+    assert response.status_code == 200
+    assert "Freelancers have no employer: Employer size left out." in response.content.decode()
+
+
+def test_the_explorer_links_the_same_query_in_the_api_and_the_csv_file(
+    client: Client, overall: Cell
+) -> None:
+    html = client.get("/benchmarks/", {"experience": "3-5", "by": "role"}).content.decode()
+
+    api = re.search(r'href="(/api/v1/benchmarks/salaries/breakdown/\?[^"]+)"', html)
+    assert api is not None
+    link = api.group(1).replace("&amp;", "&")
+    assert "experience=3-5" in link and "by=role" in link and "year=2026" in link
+    answer = client.get(link).json()
+    # The page and the API say the same, level by level.
+    assert len(answer["levels"]) >= 2
+    table = section(html, "breakdown-caption")
+    for level in answer["levels"]:
+        low, high = level["median_ci95"]
+        assert f"<td>{level['n']}<span" in table
+        assert euros_fr(level["percentiles"]["p50"]) in table
+        assert f"{euros_fr(low)} – {euros_fr(high)}" in table
+    assert 'href="/api/v1/benchmarks/cells.csv" download' in html
+
+
+def test_a_demo_snapshot_is_marked_on_every_page(
+    client: Client, snapshot: Snapshot, db: None
+) -> None:
+    assert "Demo data." not in client.get("/en/benchmarks/").content.decode()
+
+    Snapshot.objects.filter(pk=snapshot.pk).update(is_demo=True)
+
+    for path in ("/en/", "/en/benchmarks/", "/en/benchmarks/estimate/", "/en/benchmarks/trends/"):
+        assert "Demo data." in client.get(path).content.decode(), path
+
+
+def test_without_a_published_snapshot_the_pages_say_no_figures_yet(
+    client: Client, snapshot: Snapshot, db: None
+) -> None:
+    Snapshot.objects.update(is_current=False)
+
+    for path in ("/en/benchmarks/", "/en/benchmarks/estimate/", "/en/benchmarks/trends/"):
+        response = client.get(path, {"experience": "3-5"})
+        assert response.status_code == 200
+        assert "No figures published yet" in response.content.decode()
+    assert client.get("/en/").status_code == 200
+    assert client.get("/en/methodology/").status_code == 200
+
+
+# --- Estimate, trends, home, methodology ---------------------------------------------------
+
+
+def test_the_estimate_gives_the_models_figure_with_its_80_percent_interval(
+    client: Client, snapshot: Snapshot, db: None
+) -> None:
+    profile = {"experience_years": "4", "role": "community-manager", "education": "bac5"}
+
+    response = client.get("/en/benchmarks/estimate/", profile)
+    answer = client.get("/api/v1/benchmarks/estimate/", profile).json()
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    low, high = answer["prediction_interval80"]
+    assert f"€{answer['estimate']:,}" in html
+    assert f"80% prediction interval: €{low:,} to €{high:,}." in html
+    assert "Estimate" in html and "not a group of real answers" in html
+
+
+def test_the_estimate_form_refuses_a_missing_experience_next_to_its_field(
+    client: Client, snapshot: Snapshot, db: None
+) -> None:
+    response = client.get("/en/benchmarks/estimate/", {"role": "community-manager"})
+
+    assert response.status_code == 400
+    assert "experience_years is required" in section(
+        response.content.decode(), "filter-experience_years"
+    )
+
+
+def test_trends_show_each_editions_median_and_the_change(
+    client: Client, snapshot: Snapshot, db: None
+) -> None:
+    cells = {
+        cell.year: cell
+        for cell in selectors.trend_cells(snapshot=snapshot, metric=Metric.SALARY, country="FR")
+    }
+
+    html = client.get("/en/benchmarks/trends/").content.decode()
+
+    assert sorted(cells) == [2025, 2026]
+    change = cells[2026].p50 - cells[2025].p50
+    percent = round(100 * change / cells[2025].p50, 1)
+    sign = "+" if change >= 0 else ""
+    assert f"{sign}€{change:,} ({sign}{percent}%)".replace("+€-", "-€") in html
+    assert html.count('<circle cx="') == 4  # two editions, in the narrow and the wide chart
+
+
+def test_the_home_page_leads_to_the_three_uses(client: Client, overall: Cell) -> None:
+    html = client.get("/").content.decode()
+
+    for path in ('href="/benchmarks/"', 'href="/benchmarks/estimate/"', 'href="/survey/"'):
+        assert path in html
+    assert euros_fr(overall.p50) in html
+
+
+def test_the_methodology_reads_in_both_languages(client: Client, snapshot: Snapshot) -> None:
+    french = client.get("/methodology/")
+    english = client.get("/en/methodology/")
+
+    assert french.status_code == english.status_code == 200
+    assert '<html lang="fr">' in french.content.decode()
+    assert "Hyndman–Fan type 7" in english.content.decode()
+    assert "Wilson" in english.content.decode()
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/benchmarks/", "/benchmarks/estimate/", "/benchmarks/trends/", "/methodology/"]
+)
+def test_pages_carry_no_inline_script_or_style(
+    client: Client, snapshot: Snapshot, db: None, path: str
+) -> None:
+    response = client.get(path)
+
+    html = response.content.decode()
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert re.search(r"<script(?![^>]*\ssrc=)", html) is None
+    assert " style=" not in html and "<style" not in html
+
+
+# --- The respondent's position -------------------------------------------------------------
+
+
+def _answer(client: Client, answers: dict[str, object]) -> str:
+    """Answer the open 2026 survey through its form; the page shown afterwards."""
+    Edition.objects.filter(year=2026).update(state=Edition.State.OPEN)
+    form = {name: value for name, value in answers.items() if value is not None}
+    form |= {"website": "", "started": started_token(time.time() - 60)}
+    sent = client.post("/en/survey/", form)
+    assert sent.status_code == 302, sent.content.decode()[:2000]
+    return client.get(sent["Location"]).content.decode()
+
+
+def test_a_respondent_sees_their_position_in_their_role_and_experience(
+    client: Client, snapshot: Snapshot, db: None
+) -> None:
+    cell = selectors.cell_lookup(
+        snapshot=snapshot,
+        metric=Metric.SALARY,
+        country="FR",
+        year=2026,
+        filters={"role": "community-manager", "experience": "3-5"},
+    )
+    assert cell is not None
+    # Halfway between p25 and p50: rank 37.5, rounded half up to 38.
+    salary = (cell.p25 + cell.p50) // 2
+    midpoint = (cell.p25 + cell.p50) / 2
+    assert salary == midpoint, "pick p25 and p50 of the same parity for an exact midpoint"
+    html = _answer(
+        client,
+        random_answers(1, seed=99, freelance_share=0.0)[0]
+        | {"role": "community-manager", "experience_years": 4, "base_salary": salary},
+    )
+
+    assert "You earn more than about 38% of this group." in html
+    assert "Community manager profiles with 3–5 years of experience in France" in html
+    assert f"{cell.n} answers" in html
+    assert "You: €" in html  # the marker on the cohort's box
+
+
+def test_a_role_without_published_figures_falls_back_to_the_experience_band(
+    client: Client, snapshot: Snapshot, db: None
+) -> None:
+    html = _answer(
+        client,
+        random_answers(1, seed=98, freelance_share=0.0)[0]
+        | {"role": "influence-manager", "experience_years": 7},
+    )
+
+    assert "Compared with everyone with 6–9 years of experience in France" in html
+
+
+def test_a_freelancer_is_placed_among_day_rates_and_a_trainee_told_there_is_no_benchmark(
+    client: Client, snapshot: Snapshot, db: None
+) -> None:
+    freelancer = random_answers(1, seed=5, freelance_share=1.0)[0] | {
+        "role": "influence-manager",
+        "experience_years": 12,
+        "day_rate": 2500,
+    }
+    trainee = random_answers(1, seed=7, freelance_share=0.0)[0] | {
+        "status": "trainee",
+        "employer_size": "large",
+    }
+    cohort = selectors.cell_lookup(
+        snapshot=snapshot,
+        metric=Metric.DAY_RATE,
+        country="FR",
+        year=2026,
+        filters={"experience": "10+"},
+    )
+    assert cohort is not None and cohort.p90 is not None
+
+    freelancer_html = _answer(client, freelancer)
+    trainee_html = _answer(Client(), trainee)
+
+    assert "Your day rate: €2,500 excluding VAT." in freelancer_html
+    # Over the highest published percentile: a bound, not an extrapolated rank.
+    assert "You earn more than 90% of this group." in freelancer_html
+    assert f"{cohort.n} answers" in freelancer_html
+    assert "no benchmark for internships and apprenticeships" in trainee_html
+
+
+# --- Static files in production ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def collected_static(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`collectstatic` as a deployment runs it: hashed names, compressed copies, a manifest."""
+    root = tmp_path_factory.mktemp("staticfiles")
+    with override_settings(STATIC_ROOT=root, STORAGES=MANIFEST_STORAGES):
+        call_command("collectstatic", interactive=False, verbosity=0)
+    return root
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_static_files_are_served_hashed_and_cached_for_a_year_by_the_app(
+    collected_static: Path,
+    settings,
+    client: Client,
+    snapshot: Snapshot,
+    db: None,  # type: ignore[no-untyped-def]
+) -> None:
+    settings.STATIC_ROOT = collected_static
+    settings.STORAGES = MANIFEST_STORAGES
+    manifest = (collected_static / "staticfiles.json").read_text()
+    hashed = re.search(r'"css/site\.css": "([^"]+)"', manifest)
+    assert hashed is not None
+    # The real WSGI application (WhiteNoise in its middleware), behind a real HTTP server.
+    server = make_server("127.0.0.1", 0, get_wsgi_application(), handler_class=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}/static/"
+        with urllib.request.urlopen(base + hashed.group(1)) as answer:
+            hashed_headers = answer.headers
+        with urllib.request.urlopen(base + "css/site.css") as answer:
+            plain_headers = answer.headers
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert hashed_headers["Cache-Control"] == "max-age=315360000, public, immutable"
+    assert hashed_headers["Content-Type"].startswith("text/css")
+    # The unhashed name may change meaning at the next deployment: cached briefly only.
+    assert "immutable" not in plain_headers["Cache-Control"]
+    page = client.get("/methodology/").content.decode()
+    assert f'href="/static/{hashed.group(1)}"' in page

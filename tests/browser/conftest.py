@@ -1,0 +1,137 @@
+"""A real Chromium (Debian's) driven by Playwright against pytest-django's live server.
+
+Without a `chromium` on the PATH these tests skip, unless CMBENCH_REQUIRE_BROWSER=1
+(CI), where they fail. Every page a test opens is watched: a console error, an
+uncaught exception or a Content-Security-Policy violation fails the test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from benchmarks.models import Snapshot
+from benchmarks.snapshots import snapshot_publish
+from surveys.models import Edition, SurveyResponse
+from surveys.services import response_build
+from surveys.validation import validate_answers
+from tests.benchmarks.conftest import random_answers
+from tests.conftest import requires
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
+# Reported by the page itself: Chromium logs a CSP refusal to the console too,
+# but the event names the directive.
+WATCH_CSP = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error("CSP violation: " + event.violatedDirective + " " + event.blockedURI);
+});
+"""
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    """One headless Chromium for the session."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        requires("CMBENCH_REQUIRE_BROWSER", "needs Debian's chromium: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread; the test's
+    # own database calls (setup, assertions) are synchronous and safe.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@dataclass
+class Watched:
+    """A browser page and the problems it reported."""
+
+    page: object
+    problems: list[str] = field(default_factory=list)
+
+    def assert_clean(self) -> None:
+        assert self.problems == []
+
+
+@pytest.fixture
+def open_page(chromium, live_server) -> Iterator:  # type: ignore[no-untyped-def]
+    """`open_page(width=1280, javascript=True)`: a fresh, watched browser page."""
+    contexts = []
+
+    def open_page(*, width: int = 1280, javascript: bool = True) -> Watched:
+        context = chromium.new_context(
+            viewport={"width": width, "height": 900},
+            java_script_enabled=javascript,
+            accept_downloads=True,
+            base_url=live_server.url,
+        )
+        contexts.append(context)
+        context.add_init_script(WATCH_CSP)
+        page = context.new_page()
+        watched = Watched(page=page)
+        page.on(
+            "console",
+            lambda message: (
+                watched.problems.append(f"console {message.type}: {message.text}")
+                if message.type == "error"
+                else None
+            ),
+        )
+        page.on("pageerror", lambda error: watched.problems.append(f"page error: {error}"))
+        return watched
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Save the whole page under test-artifacts/screenshots/ (kept by CI as an artefact)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def store_answers(count: int, *, seed: int, year: int, state: str = Edition.State.CLOSED) -> None:
+    edition, _ = Edition.objects.get_or_create(year=year, defaults={"state": state})
+    SurveyResponse.objects.bulk_create(
+        response_build(
+            answers=validate_answers(raw),
+            edition=edition,
+            source=SurveyResponse.Source.SURVEY,
+            legal_minimum=None,
+        )
+        for raw in random_answers(count, seed=seed, freelance_share=0.3)
+    )
+
+
+@pytest.fixture
+def published_site(transactional_db: None) -> Snapshot:
+    """Two editions of answers (2026 open), and a published snapshot of them."""
+    store_answers(300, seed=31, year=2025)
+    store_answers(600, seed=32, year=2026, state=Edition.State.OPEN)
+    return snapshot_publish()

@@ -18,10 +18,12 @@ the CPU time the server (gunicorn workers and PostgreSQL backends) spent per
 request: on a machine shared with other work, requests per second measure the
 neighbours too, CPU per request much less. Targets: at least 1,000
 requests/s, p99 at most 50 ms, ours / bare at least 0.5. With --rounds N both
-loads run N times and the best round of each counts.
+loads run N times and the best round of each counts. --no-cell-memo measures
+the lookup with no cell remembered by the workers (one query per request).
 
     python bench/api_lookup.py [--seconds 30] [--connections 32] [--workers 4]
                                [--threads 2] [--worker-class gthread] [--rounds 1]
+                               [--no-cell-memo]
 
 Needs wrk (`apt-get install wrk`).
 """
@@ -110,16 +112,22 @@ class Load:
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time of these processes so far (gone ones count 0)."""
-    total = 0
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU time of each of these processes so far (gone ones are left out)."""
+    seconds = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / TICKS
+        seconds[pid] = (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+    return seconds
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds spent between two readings: a process that started meanwhile (a new
+    database connection) counts whole; one that ended meanwhile is left out."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def server_pids(master: int, database: str) -> tuple[list[int], list[int]]:
@@ -224,6 +232,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--rounds", type=int, default=1, help="repeat both loads; the best round of each counts"
     )
+    parser.add_argument(
+        "--no-cell-memo",
+        action="store_true",
+        help="workers remember no cell: each lookup reads PostgreSQL (BENCHMARKS_CELL_MEMO_SIZE=0)",
+    )
     options = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("This benchmark needs wrk: apt-get install -y wrk")
@@ -265,6 +278,8 @@ def main(argv: list[str] | None = None) -> None:
             "DEBUG": "false",
             "CMBENCH_BARE_BODY": str(body),
         }
+        if options.no_cell_memo:
+            environment["BENCHMARKS_CELL_MEMO_SIZE"] = "0"
         # The bare view's body: the bytes of a real answer of ours.
         answer = Client(HTTP_HOST="127.0.0.1").get(paths[0])
         assert answer.status_code == 200, answer.content
@@ -307,8 +322,9 @@ def main(argv: list[str] | None = None) -> None:
                         connections=options.connections,
                         threads=options.wrk_threads,
                     )
-                    database_used = cpu_seconds(backends) - database_before
-                    used = cpu_seconds(workers) - before + database_used
+                    workers_after, backends_after = server_pids(server.pid, database)
+                    database_used = cpu_used(database_before, cpu_seconds(backends_after))
+                    used = cpu_used(before, cpu_seconds(workers_after)) + database_used
                     loads.append(
                         Load(
                             name,
@@ -335,6 +351,7 @@ def report(rounds: list[list[Load]], options: argparse.Namespace) -> None:
         f"\ngunicorn {options.worker_class} {options.workers} workers x {options.threads} "
         f"threads, wrk {options.connections} connections, {options.seconds} s each, PostgreSQL "
         "(load: the machine's 1-minute load average as each load started)"
+        + ("; no cell memo: every lookup reads the database" if options.no_cell_memo else "")
     )
     width = max(len(load.name) for loads in rounds for load in loads) + 9
     print(

@@ -501,12 +501,14 @@ class BenchmarkFilterSet(django_filters.FilterSet):
 
     @property
     def cleaned_data(self) -> dict[str, Any]:
-        """Every parameter's value, defaults applied; call `is_valid()` first."""
-        cleaned = dict(self.validation.cleaned_data)
-        for name, parameter in self.filters.items():
-            if cleaned.get(name) in (None, "") and isinstance(parameter, ParameterFilter):
-                cleaned[name] = self.default_of(name)
-        return cleaned
+        """Every parameter's value, defaults applied; call `is_valid()` first (a copy each time)."""
+        if not hasattr(self, "_cleaned_data"):
+            cleaned = dict(self.validation.cleaned_data)
+            for name, parameter in self.filters.items():
+                if cleaned.get(name) in (None, "") and isinstance(parameter, ParameterFilter):
+                    cleaned[name] = self.default_of(name)
+            self._cleaned_data = cleaned
+        return dict(self._cleaned_data)
 
     def default_of(self, name: str) -> Any:
         """The value a parameter takes when it is absent."""

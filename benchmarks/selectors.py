@@ -161,8 +161,9 @@ def cell_lookup(
     last BENCHMARKS_CELL_MEMO_SIZE cells it read (settings; default 20,000,
     a few tens of MB): a published snapshot never changes, and its key is
     part of the memo's, so a new snapshot is read afresh. Inside one (tests,
-    management commands), the cell is always read. The cell returned may be
-    shared: do not modify it.
+    transaction.atomic), the cell is always read, so what a test counts is
+    what a request costs a cold worker. The cell returned may be shared: do
+    not modify it.
     """
     filters = filters or {}
     key = (
@@ -397,9 +398,9 @@ def published_snapshot() -> PublishedSnapshot | None:
     Outside a transaction the answer is kept for BENCHMARKS_SNAPSHOT_TTL seconds
     (settings; default 5) in the process: every public read needs it, and a
     snapshot changes a few times a year, so each worker sees a new one within
-    that delay. Inside a transaction (tests, a management command, a request
-    under ATOMIC_REQUESTS) it is always read, since the caller may have just
-    published one that no other connection can see yet.
+    that delay. Inside a transaction (tests, code under transaction.atomic, a
+    request under ATOMIC_REQUESTS) it is always read, since the caller may
+    have just published one that no other connection can see yet.
     """
     global _published_memo
     if _in_transaction():

@@ -174,4 +174,3 @@ def response_withdraw(*, receipt_code: str) -> bool:
         )
     )
     return updated == 1
-

@@ -25,7 +25,15 @@ from django.db.models import CharField, Count, OuterRef, Q, StringAgg, Subquery,
 from django.db.models.functions import Cast
 from django.db.models.signals import post_save
 
-from benchmarks.models import ALL, DIMENSIONS, Cell, ProfileModel, Snapshot
+from benchmarks.models import (
+    ALL,
+    DIMENSIONS,
+    PUBLIC_CELL_COLUMNS,
+    SHARE_FAMILIES,
+    Cell,
+    ProfileModel,
+    Snapshot,
+)
 from benchmarks.stats import LogSalaryModel, share_percent
 from surveys import vocabulary as vocab
 from surveys.models import SurveyResponse
@@ -496,27 +504,6 @@ def profile_model(*, snapshot: Snapshot, country: str, year: int) -> LogSalaryMo
     return model
 
 
-PUBLIC_CELL_COLUMNS = (
-    "metric",
-    "country",
-    "year",
-    *DIMENSIONS,
-    "mission",
-    "mission_done",
-    "n",
-    "confidence",
-    "currency",
-    "p10",
-    "p25",
-    "p50",
-    "p75",
-    "p90",
-    "median_ci_low",
-    "median_ci_high",
-    "extras",
-)
-
-
 def public_cell_rows(*, snapshot: Snapshot) -> Iterator[tuple[Any, ...]]:
     """Every published cell of the snapshot as a tuple of PUBLIC_CELL_COLUMNS, streamed.
 
@@ -542,8 +529,6 @@ def cell_shares(cell: Cell) -> dict[str, dict[str, tuple[int, int, int]]]:
     stores (`SHARE_FAMILIES`), so the interval is computed once, the same way,
     wherever it is shown.
     """
-    from benchmarks.snapshots import SHARE_FAMILIES  # the build defines the layout
-
     families = [
         (family, codes[: len(cell.extras[family])], cell.extras[family])
         for family, codes in SHARE_FAMILIES

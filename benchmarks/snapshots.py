@@ -14,7 +14,7 @@ import io
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +26,16 @@ from numpy.typing import NDArray
 
 from benchmarks import selectors
 from benchmarks.cube import DAY_RATE_THRESHOLDS, CubeInput, build_cells, patterns, share_column
-from benchmarks.models import ALL, DIMENSIONS, Cell, Metric, ProfileModel, Snapshot
+from benchmarks.models import (
+    ALL,
+    DIMENSIONS,
+    PUBLIC_CELL_COLUMNS,
+    SHARE_FAMILIES,
+    Cell,
+    Metric,
+    ProfileModel,
+    Snapshot,
+)
 from benchmarks.stats import (
     MIN_COHORT,
     StatsError,
@@ -293,13 +302,6 @@ def _comparison_json(comparison: GroupComparison, groups: list[str]) -> dict[str
     }
 
 
-def levels_order(dimension: str, levels: Iterable[str]) -> list[str]:
-    """Levels sorted in their vocabulary's order."""
-    wanted = set(levels)
-    every = vocab.REGION.codes if dimension == "region" else vocab.ALL[dimension].codes
-    return [code for code in every if code in wanted]
-
-
 @dataclass(frozen=True)
 class MetricSpec:
     metric: str
@@ -336,13 +338,6 @@ FIGURE_COLUMNS = (
     "median_ci_low",
     "median_ci_high",
     "extras",
-)
-# The counts stored in a cell's extras, in this order: {"under": [...], "missions": [...],
-# "kpis": [...]} (vocabulary order); shares and intervals are derived from them on reading.
-SHARE_FAMILIES = (
-    ("under", tuple(str(t) for t in DAY_RATE_THRESHOLDS)),
-    ("missions", vocab.MISSIONS.codes),
-    ("kpis", vocab.KPIS.codes),
 )
 
 
@@ -589,27 +584,7 @@ def _money(values: pd.Series) -> pd.Series:
     return pd.Series(np.floor(array + 0.5), index=values.index).astype("Int64")
 
 
-CELL_COLUMNS = (
-    "snapshot_id",
-    "metric",
-    "country",
-    "year",
-    *DIMENSIONS,
-    "mission",
-    "mission_done",
-    "n",
-    "confidence",
-    "currency",
-    "p10",
-    "p25",
-    "p50",
-    "p75",
-    "p90",
-    "median_ci_low",
-    "median_ci_high",
-    "extras",
-    "carried",
-)
+CELL_COLUMNS = ("snapshot_id", *PUBLIC_CELL_COLUMNS, "carried")
 
 
 def _cell_table(snapshot: Snapshot, cells: pd.DataFrame) -> pd.DataFrame:

@@ -80,9 +80,8 @@ from benchmarks.filtersets import (
     TrendFilterSet,
     WholeNumberFilter,
 )
-from benchmarks.models import Cell, Metric
+from benchmarks.models import SHARE_FAMILIES, Cell, Metric
 from benchmarks.selectors import PublishedSnapshot
-from benchmarks.snapshots import SHARE_FAMILIES
 from benchmarks.stats import share_percent
 from surveys import vocabulary as vocab
 from surveys.api.serializers import DetailSerializer
@@ -680,7 +679,7 @@ class _Sink:
 def _share_cells(extras: list[dict[str, Any]], n: np.ndarray) -> list[list[Any]]:
     """The share columns of a batch of cells: percent, low, high of each code, or blanks.
 
-    A cell stores counts (`benchmarks.snapshots.SHARE_FAMILIES`); one
+    A cell stores counts (`benchmarks.models.SHARE_FAMILIES`); one
     `share_percent` per family and batch turns them into the same whole
     percents and Wilson intervals the JSON answers give (`selectors.cell_shares`).
     """

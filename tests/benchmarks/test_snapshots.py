@@ -10,7 +10,12 @@ from django.core.management import CommandError, call_command
 from benchmarks import selectors
 from benchmarks.models import ALL, DIMENSIONS, Cell, Metric, Snapshot
 from benchmarks.snapshots import DAY_RATE_DIMENSIONS, SnapshotError, snapshot_publish
-from benchmarks.stats import MIN_COHORT, check_subtraction_rules
+from benchmarks.stats import (
+    MIN_COHORT,
+    LogSalaryModel,
+    check_subtraction_rules,
+    fit_log_salary_model,
+)
 from surveys.models import Edition, SurveyResponse
 
 
@@ -213,5 +218,38 @@ def test_rebuilding_one_edition_keeps_the_others_figures(make_answers) -> None:
 def test_the_profile_model_is_stored_with_the_snapshot(make_answers) -> None:
     make_answers(300, seed=16, freelance_share=0.0)
     snapshot = snapshot_publish()
-    model = snapshot.models.get(country="FR", year=2026)
-    assert "coefficients" in model.fitted or model.fitted
+    stored = LogSalaryModel.from_dict(snapshot.models.get(country="FR", year=2026).fitted)
+    (used,) = [r["used"] for r in snapshot.notes["exclusions"] if r["status"] == "employee"]
+    employees = SurveyResponse.objects.filter(status="employee")
+    assert used == employees.count()  # nothing fenced out: the model saw every employee
+    frame = pd.DataFrame.from_records(
+        employees.values(
+            "total_fte",
+            "experience_years",
+            "education",
+            "employer_size",
+            "employer_type",
+            "region",
+            "role",
+        )
+    )
+    refit = fit_log_salary_model(
+        frame,
+        target="total_fte",
+        numeric=["experience_years"],
+        categorical=["education", "employer_size", "employer_type", "region", "role"],
+    )
+    profile = {
+        "experience_years": 4,
+        "education": "bac5",
+        "employer_size": "large",
+        "employer_type": "brand",
+        "region": "FR-ARA",
+        "role": "community-manager",
+    }
+    from_snapshot, direct = stored.predict(profile), refit.predict(profile)
+    assert from_snapshot.n == used
+    assert from_snapshot.low < from_snapshot.estimate < from_snapshot.high
+    assert (from_snapshot.estimate, from_snapshot.low, from_snapshot.high) == pytest.approx(
+        (direct.estimate, direct.low, direct.high), rel=1e-9
+    )

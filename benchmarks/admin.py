@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from benchmarks.models import Snapshot
-from benchmarks.snapshots import SnapshotError, snapshot_publish
 
 
 @admin.register(Snapshot)
@@ -81,6 +80,10 @@ class SnapshotAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         self._publish(request)
 
     def _publish(self, request: HttpRequest) -> None:
+        # Imported here: the build pulls in pandas and scipy, which every process
+        # would otherwise load at start-up through admin autodiscovery.
+        from benchmarks.snapshots import SnapshotError, snapshot_publish
+
         try:
             snapshot = snapshot_publish()
         except SnapshotError as error:

@@ -25,7 +25,6 @@ from benchmarks.stats.privacy import MIN_COHORT, MIN_TAILS, confidence_tiers
 ALL = ""
 PERCENTILES = (0.10, 0.25, 0.50, 0.75, 0.90)
 PERCENTILE_NAMES = ("p10", "p25", "p50", "p75", "p90")
-DAY_RATE_THRESHOLDS = (200, 300, 400, 500)
 
 
 @dataclass(frozen=True)

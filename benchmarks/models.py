@@ -11,7 +11,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from benchmarks.cube import DAY_RATE_THRESHOLDS
 from surveys import vocabulary as vocab
 
 # Filter dimensions of a cohort, in the order of the cube. "" means "all".
@@ -38,6 +37,8 @@ PUBLIC_CELL_COLUMNS = (
     "median_ci_high",
     "extras",
 )
+# Day rates published with the share of freelancers billing strictly under each.
+DAY_RATE_THRESHOLDS = (200, 300, 400, 500)
 # The counts a cell's extras store, in this order: {"under": [...], "missions": [...],
 # "kpis": [...]} (vocabulary order); shares and intervals are derived from them on reading.
 SHARE_FAMILIES = (

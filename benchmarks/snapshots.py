@@ -25,9 +25,10 @@ from django.utils import timezone
 from numpy.typing import NDArray
 
 from benchmarks import selectors
-from benchmarks.cube import DAY_RATE_THRESHOLDS, CubeInput, build_cells, patterns, share_column
+from benchmarks.cube import CubeInput, build_cells, patterns, share_column
 from benchmarks.models import (
     ALL,
+    DAY_RATE_THRESHOLDS,
     DIMENSIONS,
     PUBLIC_CELL_COLUMNS,
     SHARE_FAMILIES,

@@ -27,11 +27,13 @@ __all__ = [
     "MIN_TAILS",
     "TIER_HIGH_FROM",
     "TIER_MEDIUM_FROM",
+    "SuppressionReport",
     "Tier",
     "check_subtraction_rules",
     "confidence_tier",
     "confidence_tiers",
     "secondary_suppression",
+    "secondary_suppression_report",
     "tails_published",
 ]
 
@@ -269,6 +271,21 @@ def _child_edges(
     return child[order], family[order]
 
 
+@dataclass(frozen=True, eq=False)
+class SuppressionReport:
+    """What :func:`secondary_suppression_report` decided, and how many cells each pass published.
+
+    ``published`` is the bool Series of :func:`secondary_suppression`. The counts
+    are cells (over all ``by`` groups): the greedy rounds alone publish
+    ``published_before_put_back``; the put-back pass brings it to
+    ``published_after_put_back`` (equal when ``put_back=False``).
+    """
+
+    published: pd.Series
+    published_before_put_back: int
+    published_after_put_back: int
+
+
 def secondary_suppression(
     cells: pd.DataFrame,
     *,
@@ -279,6 +296,7 @@ def secondary_suppression(
     n_column: str = "n",
     suppressed: pd.Series | ArrayLike | None = None,
     strict: bool = True,
+    put_back: bool = True,
 ) -> pd.Series:
     """Which cells of a full cube may be published (True) under privacy rules 1 and 2.
 
@@ -300,7 +318,8 @@ def secondary_suppression(
     edition, country, status), never set to 'all': one call handles them all.
     ``suppressed`` (bool, True = keep unpublished) forces cells out before the
     rules run, e.g. decisions carried over from an earlier pass; a Series is
-    aligned on ``cells.index``, an array by position.
+    aligned on ``cells.index``, an array by position. A forced cell is never
+    published, not even by the put-back pass.
 
     Rules, for published cells only (True = published):
 
@@ -316,27 +335,100 @@ def secondary_suppression(
        As published children have n >= min_cohort, one suppression restores (b)
        for that (C, d).
 
-    (a) and (b) repeat until nothing changes; every round is vectorized. The
-    result is a safe set, not necessarily the largest one. Returns a bool Series
-    named "published" on ``cells.index``.
+    (a) and (b) repeat until nothing changes; every round is vectorized. That
+    greedy result is safe but over-suppresses: a cell suppressed early may stop
+    mattering once a later round suppresses its partner. With ``put_back`` (the
+    default) a second pass then publishes again every suppressed cell it safely
+    can, until the result is *maximal*: no single suppressed cell with
+    n >= min_cohort (and not forced) can be published without breaking (a) or
+    (b). Maximal, not maximum: another safe set may publish more cells. See
+    :func:`_put_back`. Returns a bool Series named "published" on ``cells.index``;
+    :func:`secondary_suppression_report` also gives the counts of both passes.
     """
+    return secondary_suppression_report(
+        cells,
+        dims=dims,
+        all_value=all_value,
+        min_cohort=min_cohort,
+        by=by,
+        n_column=n_column,
+        suppressed=suppressed,
+        strict=strict,
+        put_back=put_back,
+    ).published
+
+
+def secondary_suppression_report(
+    cells: pd.DataFrame,
+    *,
+    dims: Sequence[str],
+    all_value: object = "*",
+    min_cohort: int = MIN_COHORT,
+    by: Sequence[str] = (),
+    n_column: str = "n",
+    suppressed: pd.Series | ArrayLike | None = None,
+    strict: bool = True,
+    put_back: bool = True,
+) -> SuppressionReport:
+    """:func:`secondary_suppression`, with the number of cells published before and
+    after the put-back pass (e.g. for the snapshot build's log)."""
     if min_cohort < 1:
         raise StatsError("min_cohort must be at least 1")
     cube = _encode_cube(cells, dims=dims, by=by, all_value=all_value, n_column=n_column)
-    published = cube.n >= min_cohort
-    if suppressed is not None:
-        published &= ~_forced(cells, suppressed)
+    forced = (
+        _forced(cells, suppressed) if suppressed is not None else np.zeros(len(cells), dtype=bool)
+    )
+    published = (cube.n >= min_cohort) & ~forced
     if len(cells) == 0:
-        return pd.Series(published, index=cells.index, name="published", dtype=bool)
+        return SuppressionReport(
+            published=pd.Series(published, index=cells.index, name="published", dtype=bool),
+            published_before_put_back=0,
+            published_after_put_back=0,
+        )
     # Both precomputations also check that the cube is full and consistent.
     conflict_child, conflict_parent, child_depth = _refinement_conflicts(
         cube, cells, min_cohort=min_cohort, strict=strict
     )
+    edge_child, edge_family = _child_edges(cube, cells, min_cohort=min_cohort, strict=strict)
+    _greedy_rounds(
+        published,
+        cube=cube,
+        conflicts=(conflict_child, conflict_parent, child_depth),
+        edges=(edge_child, edge_family),
+        min_cohort=min_cohort,
+    )
+    before = int(published.sum())
+    if put_back:
+        _put_back(
+            published,
+            cube=cube,
+            forced=forced,
+            conflicts=(conflict_child, conflict_parent),
+            edges=(edge_child, edge_family),
+            min_cohort=min_cohort,
+        )
+    return SuppressionReport(
+        published=pd.Series(published, index=cells.index, name="published", dtype=bool),
+        published_before_put_back=before,
+        published_after_put_back=int(published.sum()),
+    )
+
+
+def _greedy_rounds(
+    published: NDArray[np.bool_],
+    *,
+    cube: _Cube,
+    conflicts: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]],
+    edges: tuple[NDArray[np.int64], NDArray[np.int64]],
+    min_cohort: int,
+) -> None:
+    """Rules (a) and (b) of :func:`secondary_suppression`, suppressing in place until stable."""
+    conflict_child, conflict_parent, child_depth = conflicts
+    edge_child, edge_family = edges
     by_depth = [
         (conflict_child[child_depth == depth], conflict_parent[child_depth == depth])
         for depth in np.unique(child_depth)
     ]
-    edge_child, edge_family = _child_edges(cube, cells, min_cohort=min_cohort, strict=strict)
     size, dims_count = cube.codes.shape
     family_n = np.repeat(cube.n, dims_count)
     family_parent = np.repeat(np.arange(size), dims_count)
@@ -364,7 +456,95 @@ def secondary_suppression(
             first[1:] = family[1:] != family[:-1]
             published[child[first]] = False
             changed = True
-    return pd.Series(published, index=cells.index, name="published", dtype=bool)
+
+
+def _put_back(
+    published: NDArray[np.bool_],
+    *,
+    cube: _Cube,
+    forced: NDArray[np.bool_],
+    conflicts: tuple[NDArray[np.int64], NDArray[np.int64]],
+    edges: tuple[NDArray[np.int64], NDArray[np.int64]],
+    min_cohort: int,
+) -> None:
+    """Publish again, in place, suppressed cells that can be published safely, until none can.
+
+    ``published`` must be safe (rules (a) and (b) hold). A candidate is a cell with
+    n >= min_cohort, neither published nor forced. Publishing candidate X alone keeps
+    the set safe exactly when:
+
+    - (a) no published cell forms a conflicting pair with X (``_refinement_conflicts``:
+      one refines the other and their difference is in (-inf, 0) or (0, min_cohort));
+    - (b) as a parent: for every dim, n(X) - the published children of X along it is
+      0 or >= min_cohort (a dim X filters has no children: the remainder is n(X));
+    - (b) as a child: for every family (P, d) X belongs to with P published, the
+      remainder of (P, d) minus n(X) is 0 or >= min_cohort.
+
+    Nothing else changes when one cell is added, so these three cover every rule.
+    Each round tests all candidates at once (vectorized), then walks the few that
+    pass in priority order (largest n first, ties by cell key, so deterministic)
+    and publishes each that still passes the same test against the cells published
+    so far in this round: two candidates that are safe alone may not be safe together
+    (siblings of one family, one refining the other, or one the parent of a family
+    the other is a child of), and re-testing exactly against the updated state
+    handles all three. A round publishes at least its first cell; rounds repeat
+    because a cell may become safe once another is published (a parent whose
+    remainder was too small, once a child is back). When a round finds no candidate
+    safe alone, the result is maximal.
+    """
+    size, dims_count = cube.codes.shape
+    n = cube.n
+    edge_child, edge_family = edges
+    conflict_child, conflict_parent = conflicts
+    candidate = ~published & ~forced & (n >= min_cohort)
+    if not candidate.any():
+        return
+    rank = np.empty(size, dtype=np.int64)
+    rank[np.lexsort((cube.keys, -n))] = np.arange(size)
+    # Per-cell adjacency (CSR) for the exact re-test in the walk: conflicting
+    # partners in both directions, and the families the cell is a child of.
+    pair_from = np.concatenate([conflict_child, conflict_parent])
+    pair_order = np.argsort(pair_from, kind="stable")
+    partners = np.concatenate([conflict_parent, conflict_child])[pair_order]
+    partner_start = np.searchsorted(pair_from[pair_order], np.arange(size + 1))
+    edge_order = np.argsort(edge_child, kind="stable")
+    child_families = edge_family[edge_order]
+    family_start = np.searchsorted(edge_child[edge_order], np.arange(size + 1))
+    edge_parent = edge_family // dims_count
+    # Published coverage of each family (parent * dims + dim), kept up to date.
+    covered = np.bincount(
+        edge_family, weights=n[edge_child] * published[edge_child], minlength=size * dims_count
+    ).astype(np.int64)
+    family_n = np.repeat(n, dims_count)
+
+    def leaks(remainder: NDArray[np.int64]) -> NDArray[np.bool_]:
+        """Where a difference or remainder would reveal a small (or negative) count."""
+        leak: NDArray[np.bool_] = (remainder != 0) & (remainder < min_cohort)
+        return leak
+
+    while True:
+        remainder = family_n - covered
+        unsafe = leaks(remainder).reshape(size, dims_count).any(axis=1)
+        unsafe[conflict_child[published[conflict_parent]]] = True
+        unsafe[conflict_parent[published[conflict_child]]] = True
+        joins_leak = published[edge_parent] & leaks(remainder[edge_family] - n[edge_child])
+        unsafe[edge_child[joins_leak]] = True
+        safe = np.flatnonzero(candidate & ~unsafe)
+        if safe.size == 0:
+            return
+        for row in safe[np.argsort(rank[safe])].tolist():
+            if published[partners[partner_start[row] : partner_start[row + 1]]].any():
+                continue
+            own = slice(row * dims_count, (row + 1) * dims_count)
+            if leaks(n[row] - covered[own]).any():
+                continue
+            families = child_families[family_start[row] : family_start[row + 1]]
+            parents = families // dims_count
+            if (published[parents] & leaks(n[parents] - covered[families] - n[row])).any():
+                continue
+            published[row] = True
+            candidate[row] = False
+            covered[families] += n[row]
 
 
 def _forced(cells: pd.DataFrame, suppressed: pd.Series | ArrayLike) -> NDArray[np.bool_]:

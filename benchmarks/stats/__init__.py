@@ -8,6 +8,7 @@ publication (privacy) rules. See each module for formulas and units.
 
 from benchmarks.stats.comparisons import (
     KruskalResult,
+    epsilon_squared_unclipped,
     holm_adjust,
     kruskal_wallis,
     pairwise_mann_whitney,
@@ -28,18 +29,20 @@ from benchmarks.stats.intervals import (
     share_percent,
     wilson_interval,
 )
-from benchmarks.stats.model import LogSalaryModel, Prediction, fit_log_salary_model
+from benchmarks.stats.model import OPEN_LEVEL, LogSalaryModel, Prediction, fit_log_salary_model
 from benchmarks.stats.outliers import grouped_iqr_fence_mask, iqr_fence_mask
 from benchmarks.stats.privacy import (
     MIN_COHORT,
     MIN_TAILS,
     TIER_HIGH_FROM,
     TIER_MEDIUM_FROM,
+    SuppressionReport,
     Tier,
     check_subtraction_rules,
     confidence_tier,
     confidence_tiers,
     secondary_suppression,
+    secondary_suppression_report,
     tails_published,
 )
 from benchmarks.stats.quantiles import group_starts, grouped_quantiles, quantile_type7
@@ -47,6 +50,7 @@ from benchmarks.stats.quantiles import group_starts, grouped_quantiles, quantile
 __all__ = [
     "MIN_COHORT",
     "MIN_TAILS",
+    "OPEN_LEVEL",
     "TIER_HIGH_FROM",
     "TIER_MEDIUM_FROM",
     "CubeError",
@@ -58,11 +62,13 @@ __all__ = [
     "RankDeficientError",
     "SharePercent",
     "StatsError",
+    "SuppressionReport",
     "Tier",
     "WilsonInterval",
     "check_subtraction_rules",
     "confidence_tier",
     "confidence_tiers",
+    "epsilon_squared_unclipped",
     "fit_log_salary_model",
     "group_starts",
     "grouped_iqr_fence_mask",
@@ -76,6 +82,7 @@ __all__ = [
     "pairwise_mann_whitney",
     "quantile_type7",
     "secondary_suppression",
+    "secondary_suppression_report",
     "share_percent",
     "tails_published",
     "wilson_interval",

@@ -28,6 +28,16 @@ def test_a_hand_computed_example() -> None:
     # H = 12/(5*6) * (6.5^2/3 + 8.5^2/2) - 3*6 = 2.9 ; tie correction 1 - 6/120 = 0.95
     assert result.kruskal.h == pytest.approx((0.4 * (6.5**2 / 3 + 8.5**2 / 2) - 18) / 0.95)
     assert result.kruskal.h == pytest.approx(stats.kruskal([1, 2, 3], [3, 4]).statistic)
+    # H = 2.083333 / 0.95 = 2.192982; epsilon^2 = (H - k + 1) / (n - k) = 1.192982 / 3 = 0.397661
+    assert result.kruskal.epsilon_squared == pytest.approx(0.397661, abs=1e-6)
+
+
+def test_its_epsilon_squared_is_clipped_at_zero_like_the_reference() -> None:
+    # a = [1, 4], b = [2, 3]: equal rank sums, H = 0, (0 - 1) / 2 = -0.5, reported 0.
+    values = np.array([1.0, 2.0, 3.0, 4.0])
+    result = compare_sorted_groups(values, np.array([0, 1, 1, 0]), names=["a", "b"])
+    assert result.kruskal.h == pytest.approx(0.0, abs=1e-12)
+    assert result.kruskal.epsilon_squared == 0.0
 
 
 @settings(max_examples=60, deadline=None)

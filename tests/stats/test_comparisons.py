@@ -10,6 +10,7 @@ from statsmodels.stats.multitest import multipletests
 from benchmarks.stats import (
     InsufficientDataError,
     StatsError,
+    epsilon_squared_unclipped,
     holm_adjust,
     kruskal_wallis,
     pairwise_mann_whitney,
@@ -22,7 +23,8 @@ def test_kruskal_wallis_matches_a_hand_computed_case() -> None:
     assert result.h == pytest.approx(27 / 7)
     assert result.df == 1
     assert result.n == 6
-    assert result.epsilon_squared == pytest.approx(27 / 7 * 7 / 35)  # H (n+1)/(n^2-1) = H/5
+    # bias-corrected: (H - k + 1) / (n - k) = (27/7 - 1) / (6 - 2) = (20/7) / 4 = 5/7 = 0.714286
+    assert result.epsilon_squared == pytest.approx(5 / 7)
     assert result.p_value == pytest.approx(stats.chi2.sf(27 / 7, 1))  # 0.0495
 
 
@@ -33,8 +35,33 @@ def test_kruskal_wallis_matches_scipy_with_ties() -> None:
     expected = stats.kruskal(*groups)
     assert result.h == pytest.approx(expected.statistic, rel=1e-12)
     assert result.p_value == pytest.approx(expected.pvalue, rel=1e-9)
-    n = sum(g.size for g in groups)
-    assert result.epsilon_squared == pytest.approx(expected.statistic * (n + 1) / (n**2 - 1))
+    n, k = sum(g.size for g in groups), len(groups)
+    assert result.epsilon_squared == pytest.approx(max(0.0, (expected.statistic - k + 1) / (n - k)))
+
+
+def test_epsilon_squared_is_clipped_at_zero_when_groups_differ_less_than_chance() -> None:
+    result = kruskal_wallis([np.array([1.0, 4.0]), np.array([2.0, 3.0])])
+    # rank sums 5 and 5: H = 12/20 * (25/2 + 25/2) - 3*5 = 0; (0 - 2 + 1) / (4 - 2) = -0.5
+    assert result.h == pytest.approx(0.0, abs=1e-12)
+    assert epsilon_squared_unclipped(result.h, n=4, k=2) == pytest.approx(-0.5)
+    assert result.epsilon_squared == 0.0
+
+
+def test_epsilon_squared_is_unbiased_with_no_effect() -> None:
+    # 2,000 draws of 4 groups of 10 from one distribution: H ~ chi2_3, so the plain
+    # H / (n - 1) averages about 3 / 39 = 0.077; (H - 3) / 36 averages about 0
+    # (standard error of the mean ~ 0.07 / sqrt(2000) = 0.0016).
+    rng = np.random.default_rng(2026)
+    unclipped, clipped, plain = [], [], []
+    for _ in range(2_000):
+        result = kruskal_wallis(list(rng.lognormal(10.4, 0.3, (4, 10))))
+        unclipped.append(epsilon_squared_unclipped(result.h, n=40, k=4))
+        clipped.append(result.epsilon_squared)
+        plain.append(result.h / 39)
+    assert abs(np.mean(unclipped)) < 0.01
+    assert np.mean(plain) == pytest.approx(3 / 39, abs=0.01)  # the old, biased scale
+    assert np.mean(clipped) < 0.04  # clipping at 0 keeps a small upward bias
+    assert min(clipped) == 0.0
 
 
 @pytest.mark.parametrize(

@@ -77,7 +77,7 @@ class AdminLoginThrottleMiddleware:
 
     Failures are counted per client in the cache (Redis in production, shared
     by every app server) under the salted, daily-rotating hash of the address
-    that the survey throttles use (DESIGN.md privacy rule 6): the cache never
+    that the survey throttles use (DESIGN.md privacy rule 10): the cache never
     holds an address. A failure is a POST that the login view answers with its
     form again (200); a success redirects. The window starts at the first
     failure and is not extended by later ones, so a locked-out editor waits at

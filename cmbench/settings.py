@@ -292,6 +292,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon_read": os.environ.get("THROTTLE_READ", "600/min"),
         "submission": os.environ.get("THROTTLE_SUBMISSION", "20/hour"),
+        # Withdrawal attempts, API and page together (privacy rule 9).
+        "withdraw": os.environ.get("THROTTLE_WITHDRAW", "10/hour"),
     },
 }
 
@@ -323,20 +325,43 @@ SURVEY_SUBMISSIONS_PER_HOUR = env_int("SURVEY_SUBMISSIONS_PER_HOUR", 10)
 # benchmarks.tasks wraps the same service as a task for a persistent backend.
 TASKS = {
     "default": {
-        "BACKEND": env_str("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")
+        "BACKEND": os.environ.get("TASKS_BACKEND")
+        or "django.tasks.backends.immediate.ImmediateBackend"
     }
 }
 
+# A withdrawal request (its path may hold a receipt code, its body does) is
+# logged without its path and without the request (cmbench.logging, privacy
+# rule 9): on every logger that Django hands requests to, and on the console.
+_WITHDRAWAL_FILTER = ["withdrawal_requests"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"withdrawal_requests": {"()": "cmbench.logging.WithdrawalRequestFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": _WITHDRAWAL_FILTER,
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         # Request lines would carry client addresses: the access log is off by
-        # default (DESIGN.md privacy rule 6).
-        "django.server": {"handlers": [], "level": "ERROR", "propagate": False},
+        # default (DESIGN.md privacy rule 10).
+        "django.server": {
+            "handlers": [],
+            "level": "ERROR",
+            "propagate": False,
+            "filters": _WITHDRAWAL_FILTER,
+        },
+        # 4xx and 5xx responses, with their path.
+        "django.request": {"filters": _WITHDRAWAL_FILTER},
+        # Refusals that any client can provoke on any address, with the request.
+        "django.security.csrf": {"filters": _WITHDRAWAL_FILTER},
+        "django.security.DisallowedHost": {"filters": _WITHDRAWAL_FILTER},
+        "django.security.RequestDataTooBig": {"filters": _WITHDRAWAL_FILTER},
         # SQL with its parameters (an answer's free text) is logged at DEBUG:
         # never, whatever LOG_LEVEL says (tests/test_logging.py).
         "django.db.backends": {"level": "INFO"},

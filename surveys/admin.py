@@ -146,7 +146,7 @@ class SurveyResponseAdmin(admin.ModelAdmin):
         "id",
         "demo_badge",
         "edition",
-        "submitted_at",
+        "submitted_on",
         "state",
         "flag_labels",
         "status",
@@ -160,7 +160,7 @@ class SurveyResponseAdmin(admin.ModelAdmin):
     list_filter = ("state", "source", "edition", "country", "status")
     list_select_related = ("edition",)
     list_per_page = 50
-    date_hierarchy = "submitted_at"
+    date_hierarchy = "submitted_on"
     actions = ["release", "reject", "export_csv"]
     fieldsets = (
         (
@@ -168,7 +168,7 @@ class SurveyResponseAdmin(admin.ModelAdmin):
             {
                 "fields": (
                     "edition",
-                    "submitted_at",
+                    "submitted_on",
                     "source",
                     "state",
                     "flag_labels",
@@ -365,7 +365,7 @@ class FlaggedResponseAdmin(SurveyResponseAdmin):
     """The moderation queue: flagged answers only, oldest first."""
 
     list_filter = ("source", "edition", "country", "status")
-    ordering = ("submitted_at",)
+    ordering = ("submitted_on", "id")
     date_hierarchy = None
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet[SurveyResponse]:

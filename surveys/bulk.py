@@ -9,6 +9,12 @@ chunks. It runs inside the caller's transaction (a savepoint of it, or its own
 transaction when there is none), so a failure writes nothing.
 `ResponseWriter` does the same for rows that arrive in pieces.
 
+Every row gets its own record key (privacy rule 3, `models.RECORD_KEY_RANGE`):
+drawn here, vectorized, when the frame has no `record_key` column (`record_keys`);
+the demo data brings keys drawn from its seeded generator, so that the same seed
+stores the same rows. `submitted_on` is a day: a column with a time of day is
+refused (privacy rule 10).
+
 Measured (bench/import_responses.py prints the first): the text buffer is
 faster than psycopg's `Copy.write_row` fed the same values in text format, and
 no slower than write_row in binary format, which spares the server some
@@ -19,9 +25,10 @@ formatted once, not once per cell.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable
 from contextlib import ExitStack
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -30,12 +37,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 from psycopg.copy import QueuedLibpqWriter
 
-from surveys.models import SurveyResponse
+from surveys.models import RECORD_KEY_RANGE, SurveyResponse
 
 # The columns a frame handed to store_responses holds, in COPY order.
 RESPONSE_COLUMNS: tuple[str, ...] = (
     "edition_id",
-    "submitted_at",
+    "submitted_on",
+    "record_key",
     "source",
     "state",
     "flags",
@@ -71,6 +79,7 @@ RESPONSE_COLUMNS: tuple[str, ...] = (
 _INT_COLUMNS = frozenset(
     {
         "edition_id",
+        "record_key",
         "experience_years",
         "base_salary",
         "variable_pay",
@@ -87,7 +96,8 @@ _INT_COLUMNS = frozenset(
     }
 )
 _FLOAT_COLUMNS = frozenset({"work_time_share"})
-_DATETIME_COLUMNS = frozenset({"submitted_at", "reviewed_at"})
+_DATETIME_COLUMNS = frozenset({"reviewed_at"})
+_DATE_COLUMNS = frozenset({"submitted_on"})
 _JSON_COLUMNS = frozenset({"flags"})
 # Columns stored as NULL when empty.
 _NULLABLE = frozenset(
@@ -106,9 +116,10 @@ _NULLABLE = frozenset(
         "reviewed_by_id",
     }
 )
-# Columns a caller may leave out: editorial fields that start empty.
+# Columns a caller may leave out: editorial fields that start empty, and today.
+# `record_key` may be left out too: `_complete` draws one per row (`record_keys`).
 _DEFAULTS: dict[str, Callable[[], Any]] = {
-    "submitted_at": timezone.now,
+    "submitted_on": timezone.localdate,
     "flags": list,
     "receipt_hash": lambda: None,
     "review_note": str,
@@ -121,7 +132,13 @@ _DEFAULTS: dict[str, Callable[[], Any]] = {
 _EMPTY_NOT_NULL: dict[str, Any] = {
     name: ""
     for name in RESPONSE_COLUMNS
-    if name not in _INT_COLUMNS | _FLOAT_COLUMNS | _DATETIME_COLUMNS | _JSON_COLUMNS | _NULLABLE
+    if name
+    not in _INT_COLUMNS
+    | _FLOAT_COLUMNS
+    | _DATETIME_COLUMNS
+    | _DATE_COLUMNS
+    | _JSON_COLUMNS
+    | _NULLABLE
 }
 _EMPTY_NOT_NULL["flags"] = ()
 
@@ -138,11 +155,14 @@ def store_responses(
 ) -> int:
     """Insert every row of `frame` into the SurveyResponse table; return the number stored.
 
-    `frame` holds RESPONSE_COLUMNS (the editorial ones, submitted_at, flags,
-    receipt_hash, review_note, reviewed_at and reviewed_by_id, may be left out):
-    integers (nullable ones may be float with NaN or pandas' Int64), aware
-    datetimes, `flags` as lists of codes, codes and text as str. Nothing is
-    validated here beyond the types: the caller validated the answers.
+    `frame` holds RESPONSE_COLUMNS (the editorial ones, submitted_on,
+    record_key, flags, receipt_hash, review_note, reviewed_at and
+    reviewed_by_id, may be left out): integers (nullable ones may be float with
+    NaN or pandas' Int64), `submitted_on` as dates (datetime.date, or
+    datetime64 at midnight), aware datetimes, `flags` as lists of codes, codes
+    and text as str. A missing `record_key` is drawn per row (`record_keys`).
+    Nothing is validated here beyond the types and the range of the record
+    keys: the caller validated the answers.
     `progress`, when given, is called after each chunk with the number of rows
     that chunk stored (an increment, like tqdm's `update`). `chunk_size` bounds
     the memory of the conversion: one chunk is converted and sent at a time.
@@ -250,15 +270,35 @@ def _complete(frame: pd.DataFrame) -> pd.DataFrame:
     if unknown:
         raise ValueError(f"store_responses: unknown columns {unknown}")
     missing = [name for name in RESPONSE_COLUMNS if name not in frame.columns]
-    lacking = [name for name in missing if name not in _DEFAULTS]
+    lacking = [name for name in missing if name not in _DEFAULTS and name != "record_key"]
     if lacking:
         raise ValueError(f"store_responses: missing columns {lacking}")
     if missing:
         frame = frame.copy()
         for name in missing:
+            if name == "record_key":
+                # Never one default for all: each row draws its own.
+                frame[name] = record_keys(len(frame))
+                continue
             default = _DEFAULTS[name]()
             frame[name] = [default] * len(frame) if isinstance(default, list) else default
+    keys = pd.to_numeric(frame["record_key"], errors="coerce")
+    if len(keys) and not keys.between(0, RECORD_KEY_RANGE - 1).all():
+        raise ValueError(
+            f"store_responses: record_key must be whole numbers from 0 to {RECORD_KEY_RANGE - 1}"
+        )
     return frame
+
+
+def record_keys(size: int, *, rng: np.random.Generator | None = None) -> np.ndarray:
+    """`size` record keys, uniform in [0, RECORD_KEY_RANGE), each row its own (privacy rule 3).
+
+    From `rng` when given (the demo data's seeded generator, so a seed gives the
+    same rows); otherwise from a generator seeded with 128 bits of the operating
+    system's CSPRNG, a fresh one per call, so keys cannot be guessed from a seed.
+    """
+    generator = rng if rng is not None else np.random.default_rng(secrets.randbits(128))
+    return generator.integers(0, RECORD_KEY_RANGE, size=size, dtype=np.int64)
 
 
 def _column(name: str, series: pd.Series, *, for_copy: bool) -> list[Any]:
@@ -304,6 +344,8 @@ def _kind(name: str) -> str:
         return "float"
     if name in _DATETIME_COLUMNS:
         return "datetime"
+    if name in _DATE_COLUMNS:
+        return "date"
     if name in _JSON_COLUMNS:
         return "json"
     return "text"
@@ -324,6 +366,8 @@ def _typed(name: str, series: pd.Series) -> Any:
         if series.dtype == object and len(present) and present.iloc[0].tzinfo is None:
             raise ValueError(f"store_responses: column {name} holds naive datetimes")
         return pd.to_datetime(series, utc=True)
+    if kind == "date":
+        return _dates(name, series)
     if kind == "json":
         if isinstance(series.dtype, pd.StringDtype):
             return series.to_numpy(dtype=object)  # JSON text already
@@ -340,6 +384,25 @@ def _typed(name: str, series: pd.Series) -> Any:
     return series.to_numpy(dtype=object)
 
 
+def _dates(name: str, series: pd.Series) -> pd.Series:
+    """A column of days as naive midnights; a moment (a time of day, a time zone) is refused.
+
+    Privacy rule 10: a stored submission has no time of day. Which day a moment
+    falls on depends on the time zone, so that is the caller's decision.
+    """
+    days = pd.to_datetime(series)
+    if isinstance(days.dtype, pd.DatetimeTZDtype):
+        raise ValueError(f"store_responses: column {name} holds moments, not days")
+    present = days.dropna()
+    if (present != present.dt.normalize()).any():
+        raise ValueError(f"store_responses: column {name} holds times of day, not days")
+    return days
+
+
+def _day(value: date) -> str:
+    return value.strftime("%Y-%m-%d")
+
+
 def _json_text(value: object) -> str:
     return value if isinstance(value, str) else json.dumps(list(value))  # type: ignore[call-overload]
 
@@ -353,15 +416,18 @@ _RENDER_COPY: dict[str, Callable[[Any], str]] = {
     "int": lambda value: str(int(value)),
     "float": lambda value: repr(float(value)),
     "datetime": lambda value: _utc(value).isoformat(),
+    "date": _day,
     "json": lambda value: _json_text(value).translate(_COPY_ESCAPES),
     "text": lambda value: str(value).translate(_COPY_ESCAPES),
 }
 # The Python value executemany binds, per kind. Django's SQLite backend stores
-# datetimes as naive UTC text, str(datetime): the same is written here.
+# datetimes as naive UTC text, str(datetime), and dates as ISO text: the same is
+# written here.
 _RENDER_PYTHON: dict[str, Callable[[Any], Any]] = {
     "int": int,
     "float": float,
     "datetime": lambda value: str(_utc(value).replace(tzinfo=None)),
+    "date": _day,
     "json": _json_text,
     "text": str,
 }

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import date
 from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
 
 from surveys import vocabulary as vocab
+from surveys.bulk import record_keys
 from surveys.validation import (
     DAY_RATE_CEILING,
     DAY_RATE_FLOOR,
@@ -282,18 +283,20 @@ def demo_frame(
     seed: int,
     editions: Sequence[int],
     legal_minimums: Mapping[tuple[str, int], int | None] | None = None,
-    until: datetime | None = None,
+    until: date | None = None,
 ) -> pd.DataFrame:
     """`responses` synthetic answers spread evenly over the edition years, one row each.
 
     Deterministic: the same arguments give the same frame. `legal_minimums`
     maps (country, year) to the gross annual full-time minimum (None: none),
     as `services.legal_minimum_for` reads it; by default the figures the
-    migrations load. Answers are submitted within their edition's year, none
-    after `until` (now, for the open edition). Columns: those of
-    `surveys.bulk.RESPONSE_COLUMNS` that a new answer has, with "edition" (the
-    year) in place of "edition_id"; codes are categoricals, nullable numbers
-    pandas' Int64, `flags` lists of codes (shared between rows: do not mutate).
+    migrations load. Answers are submitted on a day of their edition's year,
+    none after the day `until` (today, for the open edition), with no time of
+    day (privacy rule 10). Columns: those of `surveys.bulk.RESPONSE_COLUMNS`
+    that a new answer has, with "edition" (the year) in place of "edition_id";
+    codes are categoricals, nullable numbers pandas' Int64, `flags` lists of
+    codes (shared between rows: do not mutate), `submitted_on` naive midnights,
+    `record_key` drawn from the seeded generator like everything else.
     """
     if responses < 0:
         raise ValueError("responses must be zero or more")
@@ -435,7 +438,9 @@ def demo_frame(
     gender = _choose(rng, SHARES["gender"], n)
     age_band = _age_bands(rng, experience=experience, education=education, trainee=trainee)
     job_title, job_titles = _job_titles(rng, role)
-    submitted_at = _submission_times(rng, years=years, year_index=year_index, until=until)
+    submitted_on = _submission_days(rng, years=years, year_index=year_index, until=until)
+    # Drawn last, so that adding them left every other column of a seed unchanged.
+    record_key = record_keys(n, rng=rng)
 
     def codes(name: str, index: np.ndarray, *, blank: bool = False) -> pd.Categorical:
         categories = tuple(SHARES[name])
@@ -446,7 +451,8 @@ def demo_frame(
     return pd.DataFrame(
         {
             "edition": year,
-            "submitted_at": submitted_at,
+            "submitted_on": submitted_on,
+            "record_key": record_key,
             "source": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=["demo"]),
             "state": pd.Categorical.from_codes(
                 (flag_bits > 0).astype(np.int8), categories=["accepted", "flagged"]
@@ -638,19 +644,19 @@ def _job_titles(rng: np.random.Generator, role: np.ndarray) -> tuple[np.ndarray,
     return codes, titles
 
 
-def _submission_times(
-    rng: np.random.Generator, *, years: np.ndarray, year_index: np.ndarray, until: datetime | None
+def _submission_days(
+    rng: np.random.Generator, *, years: np.ndarray, year_index: np.ndarray, until: date | None
 ) -> pd.DatetimeIndex:
-    """Moments spread evenly over each edition's year (UTC), none after `until`."""
-    starts = np.array([np.datetime64(f"{y}-01-01T00:00", "us") for y in years.tolist()])
-    ends = np.array([np.datetime64(f"{y + 1}-01-01T00:00", "us") for y in years.tolist()])
+    """Days spread evenly over each edition's year, none after the day `until`, as midnights."""
+    starts = np.array([np.datetime64(f"{y}-01-01", "D") for y in years.tolist()])
+    ends = np.array([np.datetime64(f"{y + 1}-01-01", "D") for y in years.tolist()])
     if until is not None:
-        limit = np.datetime64(until.astimezone(UTC).replace(tzinfo=None), "us")
+        limit = np.datetime64(date(until.year, until.month, until.day), "D") + 1
         # An edition whose year has not begun by `until` keeps its whole year.
         ends = np.where((limit > starts) & (limit < ends), limit, ends)
     spans = (ends - starts).astype(np.int64)[year_index]
-    offsets = (rng.random(len(year_index)) * spans).astype(np.int64).astype("timedelta64[us]")
-    return pd.DatetimeIndex(starts[year_index] + offsets).tz_localize(UTC)
+    offsets = (rng.random(len(year_index)) * spans).astype(np.int64).astype("timedelta64[D]")
+    return pd.DatetimeIndex(starts[year_index] + offsets)
 
 
 def _nullable_ints(values: np.ndarray, present: np.ndarray) -> pd.arrays.IntegerArray:

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from surveys import vocabulary as vocab
-from surveys.bulk import ResponseWriter
+from surveys.bulk import ResponseWriter, record_keys
 from surveys.models import Edition, LegalMinimum, SurveyResponse
 from surveys.validation import (
     _INTEGER,
@@ -736,7 +736,7 @@ def response_rows(
     minimums: LegalMinimumTable | None = None,
     source: str = "import",
 ) -> pd.DataFrame:
-    """The rows store_responses takes, from a cleaned frame: FTE figures, flags and state.
+    """The rows store_responses takes, from a cleaned frame: FTE figures, flags, state, keys.
 
     `minimums` is legal_minimum_table() (default: read now).
     """
@@ -761,7 +761,10 @@ def response_rows(
     return pd.DataFrame(
         {
             "edition_id": edition_id,
-            "submitted_at": timezone.now(),
+            # The day of the import: the file's answers carry no date of their own.
+            "submitted_on": timezone.localdate(),
+            # Each row its own key (privacy rule 3), drawn vectorized from the CSPRNG.
+            "record_key": record_keys(len(clean)),
             "source": source,
             "state": np.where(
                 flagged, SurveyResponse.State.FLAGGED.value, SurveyResponse.State.ACCEPTED.value

@@ -43,7 +43,7 @@ class InterviewAdmin(admin.ModelAdmin):
     list_display = (
         "id",
         "sample_badge",
-        "submitted_at",
+        "submitted_on",
         "state",
         "role",
         "employer_type",
@@ -56,7 +56,7 @@ class InterviewAdmin(admin.ModelAdmin):
     list_filter = ("state", "role", "country", "language", "is_sample")
     search_fields = ("display_name", "slug", "current_position")
     list_per_page = 50
-    date_hierarchy = "submitted_at"
+    date_hierarchy = "submitted_on"
     action_form = InterviewActionForm
     actions = ["approve", "reject"]
     change_form_template = "interviews/admin_change_form.html"
@@ -70,7 +70,7 @@ class InterviewAdmin(admin.ModelAdmin):
                     "rejection_reason",
                     "slug",
                     "is_sample",
-                    "submitted_at",
+                    "submitted_on",
                     "reviewed_at",
                     "reviewed_by",
                 )
@@ -96,7 +96,7 @@ class InterviewAdmin(admin.ModelAdmin):
         "preview_link",
         "slug",
         "is_sample",
-        "submitted_at",
+        "submitted_on",
         "reviewed_at",
         "reviewed_by",
         "consent_to_publish",
@@ -243,7 +243,7 @@ class PendingInterviewAdmin(InterviewAdmin):
     """The queue: interviews waiting for an editor, oldest first."""
 
     list_filter = ("role", "country", "language")
-    ordering = ("submitted_at",)
+    ordering = ("submitted_on", "id")
     date_hierarchy = None
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet[Interview]:

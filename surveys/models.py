@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.conf import settings
@@ -81,6 +82,20 @@ class LegalMinimum(models.Model):
         return f"{self.country} {self.year}: {self.annual_gross}"
 
 
+# Privacy rule 3 (DESIGN.md), the cell key method: every response carries a
+# record key, uniform in [0, RECORD_KEY_RANGE), drawn once when it is stored. The
+# snapshot build sums the record keys of a cell modulo this range to read that
+# cell's noise, so the same set of responses gets the same noise everywhere. A
+# key is never published, exported, shown to editors or logged: knowing the keys
+# would let a reader take the noise back off a published count.
+RECORD_KEY_RANGE = 256
+
+
+def record_key_new() -> int:
+    """One record key, from the system's CSPRNG (the bulk paths draw theirs vectorized)."""
+    return secrets.randbelow(RECORD_KEY_RANGE)
+
+
 class SurveyResponseQuerySet(models.QuerySet["SurveyResponse"]):
     def accepted(self) -> SurveyResponseQuerySet:
         """Answers that may feed a benchmark."""
@@ -102,8 +117,11 @@ class SurveyResponseQuerySet(models.QuerySet["SurveyResponse"]):
 class SurveyResponse(models.Model):
     """One anonymous answer to an edition of the survey.
 
-    It holds no name, e-mail or client address. `job_title` is free text kept
-    for editors only: it never reaches a benchmark or a public page.
+    It holds no name, e-mail or client address, and its submission date has
+    no time of day, so it cannot be joined with an access log (privacy rule
+    10). `job_title` is free text kept for editors only: it never reaches a
+    benchmark or a public page. `record_key` is for the snapshot build only
+    (RECORD_KEY_RANGE).
     """
 
     class State(models.TextChoices):
@@ -120,7 +138,8 @@ class SurveyResponse(models.Model):
     edition = models.ForeignKey(
         Edition, on_delete=models.PROTECT, related_name="responses", verbose_name=_("edition")
     )
-    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    # The day only (privacy rule 10), in settings.TIME_ZONE.
+    submitted_on = models.DateField(_("submitted on"), default=timezone.localdate)
     source = models.CharField(_("source"), max_length=8, choices=Source.choices)
     state = models.CharField(_("state"), max_length=10, choices=State.choices)
     # Why the answer was flagged at submission (codes of validation.FLAG_*).
@@ -135,8 +154,11 @@ class SurveyResponse(models.Model):
         related_name="+",
         verbose_name=_("reviewed by"),
     )
-    # SHA-256 of the receipt code shown once to the respondent (privacy rule 5).
+    # SHA-256 of the receipt code shown once to the respondent (privacy rule 9).
     receipt_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # Privacy rule 3: see RECORD_KEY_RANGE. Out of the admin, the API, the CSV
+    # export and as_answers(); no form may set it.
+    record_key = models.PositiveSmallIntegerField(default=record_key_new, editable=False)
 
     status = models.CharField(_("status"), max_length=10, choices=vocab.STATUS.choices)
     role = models.CharField(_("role"), max_length=24, choices=vocab.ROLE.choices)
@@ -188,13 +210,14 @@ class SurveyResponse(models.Model):
     objects = SurveyResponseQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-submitted_at"]
+        # A date has ties: the id keeps the order stable.
+        ordering = ["-submitted_on", "-id"]
         verbose_name = _("response")
         verbose_name_plural = _("responses")
         indexes = [
             # The snapshot reads one edition's accepted answers country by country.
             models.Index(fields=["edition", "state", "country", "status"], name="resp_bench_idx"),
-            models.Index(fields=["state", "submitted_at"], name="resp_moderation_idx"),
+            models.Index(fields=["state", "submitted_on", "id"], name="resp_moderation_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -203,6 +226,9 @@ class SurveyResponse(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(experience_years__lte=50), name="experience_years_at_most_50"
+            ),
+            models.CheckConstraint(
+                condition=Q(record_key__lt=RECORD_KEY_RANGE), name="record_key_in_range"
             ),
         ]
 
@@ -326,7 +352,8 @@ class Interview(models.Model):
     is_sample = models.BooleanField(
         _("sample"), default=False, help_text=_("Written by the editors to show the format.")
     )
-    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    # The day only, as for a survey answer (privacy rule 10).
+    submitted_on = models.DateField(_("submitted on"), default=timezone.localdate)
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -340,7 +367,7 @@ class Interview(models.Model):
     objects = InterviewQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-submitted_at"]
+        ordering = ["-submitted_on", "-id"]
         verbose_name = _("interview")
         verbose_name_plural = _("interviews")
         indexes = [models.Index(fields=["state", "reviewed_at"], name="interview_public_idx")]

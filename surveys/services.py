@@ -7,6 +7,7 @@ import hmac
 import json
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, time
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from surveys import vocabulary as vocab
 from surveys.models import Edition, LegalMinimum, SurveyResponse
@@ -25,18 +27,30 @@ MESSAGES_REFUSAL = {
 }
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed back
+RECEIPT_SYMBOLS = 20
 
 
 def receipt_code_new() -> str:
-    """A receipt code like 7KQ2-M9XD-4HTA-PW3C: 20 random symbols of 32, 100 bits."""
-    symbols = "".join(secrets.choice(RECEIPT_ALPHABET) for _position in range(20))
-    return "-".join(symbols[i : i + 4] for i in range(0, 20, 4))
+    """A receipt code like 7KQ2-M9XD-4HTA-PW3C-Y7CU: 20 random symbols of 32, 100 bits."""
+    symbols = "".join(secrets.choice(RECEIPT_ALPHABET) for _position in range(RECEIPT_SYMBOLS))
+    return "-".join(symbols[i : i + 4] for i in range(0, RECEIPT_SYMBOLS, 4))
 
 
+def _receipt_symbols(code: str) -> str:
+    """The code as typed back: case, dashes and spaces do not matter."""
+    return code.strip().upper().replace("-", "").replace(" ", "")
+
+
+def receipt_is_well_formed(code: str) -> bool:
+    """Whether `code` could be a receipt code at all: 20 symbols of RECEIPT_ALPHABET."""
+    symbols = _receipt_symbols(code)
+    return len(symbols) == RECEIPT_SYMBOLS and all(s in RECEIPT_ALPHABET for s in symbols)
+
+
+@sensitive_variables("code")
 def receipt_hash(code: str) -> str:
     """SHA-256 of the normalized code. 100 random bits need no salt to resist guessing."""
-    normalized = code.strip().upper().replace("-", "").replace(" ", "")
-    return hashlib.sha256(normalized.encode()).hexdigest()
+    return hashlib.sha256(_receipt_symbols(code).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -45,7 +59,7 @@ class Client:
 
     The hash is salted with SECRET_KEY and the current day, so it rotates daily
     and cannot be reversed or linked across days; it lives only in the cache,
-    never beside an answer (DESIGN.md privacy rule 6).
+    never beside an answer (DESIGN.md privacy rule 10).
     """
 
     fingerprint: str
@@ -158,11 +172,15 @@ def response_submit(
     return response, code
 
 
+@sensitive_variables("receipt_code")
 def response_withdraw(*, receipt_code: str) -> bool:
     """Withdraw the answer of that receipt: out of every future snapshot, free text erased.
 
     Returns False for an unknown or already withdrawn code, without saying which.
+    The withdrawal is dated to the day (midnight, local time), like the
+    submission: a time of day could be joined with an access log (privacy rule 10).
     """
+    withdrawn_on = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
     updated = (
         SurveyResponse.objects.filter(receipt_hash=receipt_hash(receipt_code))
         .exclude(state=SurveyResponse.State.WITHDRAWN)
@@ -170,7 +188,7 @@ def response_withdraw(*, receipt_code: str) -> bool:
             state=SurveyResponse.State.WITHDRAWN,
             receipt_hash=None,
             job_title="",
-            reviewed_at=timezone.now(),
+            reviewed_at=withdrawn_on,
         )
     )
     return updated == 1

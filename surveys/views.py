@@ -6,9 +6,12 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
 
+from cmbench.errors import error_response
 from surveys import services
+from surveys.api.throttling import WITHDRAW_SCOPE, page_throttle_wait
 from surveys.clients import client_address
 from surveys.forms import SurveyForm, WithdrawForm
 from surveys.models import Edition, SurveyResponse
@@ -16,7 +19,7 @@ from surveys.validation import InvalidAnswers
 
 # What /survey/done/ shows once — the receipt code and the answer's id — travels in a
 # signed, short-lived cookie, not the session: the code never rests on the server,
-# where only its hash is kept (DESIGN.md privacy rule 5).
+# where only its hash is kept (DESIGN.md privacy rule 9).
 RECEIPT_COOKIE = "cmbench_receipt"
 RECEIPT_SALT = "surveys.receipt"
 RECEIPT_MAX_AGE = 600  # seconds between the answer and its receipt page
@@ -82,15 +85,23 @@ def survey_done(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@sensitive_post_parameters("receipt")
+@sensitive_variables()
 @require_http_methods(["GET", "POST"])
 def survey_withdraw(request: HttpRequest) -> HttpResponse:
-    """Withdraw an answer by its receipt code.
+    """Withdraw an answer by its receipt code, posted in the form's body (never in a URL).
 
     An unknown code and an already withdrawn one get the same page and the
-    same 404, so the page reveals nothing about which codes exist.
+    same 404, so the page reveals nothing about which codes exist. Every page
+    is rendered in place, never a redirect that could carry the code. Attempts
+    share the API's "withdraw" throttle bucket: past it, a 429 before the form
+    is even read, and no query.
     """
     if request.method != "POST":
         return render(request, "surveys/withdraw.html", {"form": WithdrawForm()})
+    wait = page_throttle_wait(request, scope=WITHDRAW_SCOPE)
+    if wait is not None:
+        return error_response(request, status=429, retry_after=wait)
     form = WithdrawForm(request.POST)
     if not form.is_valid():
         return render(request, "surveys/withdraw.html", {"form": form})

@@ -42,9 +42,11 @@ RECEIPT = "AAAA-BBBB-CCCC-DDDD-EEEE"
 PROBES = {
     "page": ("GET", "/survey/", 200),
     "api-read": ("GET", "/api/v1/benchmarks/salaries/?country=FR", 200),
-    "api-write": ("DELETE", f"/api/v1/responses/{RECEIPT}/", 404),
+    "api-write": ("POST", "/api/v1/responses/withdraw/", 404),
     "health": ("GET", "/healthz", 200),
 }
+# The JSON body a probe sends, if any: a withdrawal takes its code in the body.
+PROBE_BODIES = {"api-write": json.dumps({"receipt": RECEIPT}).encode()}
 
 
 def free_port() -> int:
@@ -163,11 +165,12 @@ class Site:
             log=self.log,
         )
 
-    def request(self, method: str, path: str) -> tuple[int, str, bytes]:
+    def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, str, bytes]:
         """(status, content type, body); status 0 when the server does not answer."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        headers = {"Content-Type": "application/json"} if body is not None else {}
         try:
-            connection.request(method, path)
+            connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
             return response.status, response.getheader("Content-Type", ""), response.read()
         except OSError:
@@ -204,6 +207,7 @@ def site() -> Iterator[Site]:
             "ALLOWED_HOSTS": "127.0.0.1",
             "STATIC_ROOT": static_root,
             "THROTTLE_READ": "100000/min",
+            "THROTTLE_WITHDRAW": "100000/min",
             "LOG_LEVEL": "WARNING",
         }
         site = Site(postgres=postgres, env=env)
@@ -232,7 +236,8 @@ class Traffic:
     def run(self) -> None:
         while not self.stopping.is_set():
             for kind, (method, path, _expected) in PROBES.items():
-                self.answers.append((kind, *self.site.request(method, path)))
+                answer = self.site.request(method, path, PROBE_BODIES.get(kind))
+                self.answers.append((kind, *answer))
             time.sleep(0.05)
 
     def seen_since(self, start: int, *, kind: str, status: int) -> bool:

@@ -122,7 +122,11 @@ def site(settings) -> Client:  # type: ignore[no-untyped-def]
     """An open edition, a published snapshot, throttles out of the way, a client that raises."""
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"anon_read": "100000/min", "submission": "100000/min"},
+        "DEFAULT_THROTTLE_RATES": {
+            "anon_read": "100000/min",
+            "submission": "100000/min",
+            "withdraw": "100000/min",
+        },
     }
     settings.SURVEY_SUBMISSIONS_PER_HOUR = 100_000
     edition = EditionFactory(year=2026)
@@ -293,6 +297,8 @@ def test_no_form_or_endpoint_answers_a_random_body_with_a_5xx(site: Client) -> N
             checked.append((method, endpoint.route))
 
     assert ("post", "/api/v1/responses/") in checked
+    assert ("post", "/api/v1/responses/withdraw/") in checked
+    # The old withdrawal address, gone (410), still answers no 5xx.
     assert ("delete", "/api/v1/responses/<str:receipt>/") in checked
     assert ("post", "/survey/") in checked
 
@@ -343,3 +349,4 @@ def test_every_api_endpoint_taking_a_body_answers_malformed_json_with_400(
             answered.append(path)
 
     assert "/api/v1/responses/" in answered
+    assert "/api/v1/responses/withdraw/" in answered

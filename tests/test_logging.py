@@ -1,14 +1,16 @@
-"""No personal data in logs: a respondent's address and free text appear in no log line.
+"""No personal data in logs: a respondent's address, free text and receipt code appear in no log.
 
 Every log record of every logger is captured at DEBUG from the root logger,
 with stdout and stderr, while a respondent goes through everything that logs:
 an accepted answer, a duplicate, an invalid one, a throttled one, the web
-form, a failed admin sign-in, a database that cannot be reached. SQL debugging
-is on for part of it, since SQL parameters would carry the answer's text.
+form, a failed admin sign-in, a database that cannot be reached, and every
+way a withdrawal can go (privacy rule 9). SQL debugging is on for part of it,
+since SQL parameters would carry the answer's text and its record key.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Iterator
@@ -78,6 +80,8 @@ def assert_absent(lines: list[str], captured: Any) -> None:
     assert ADDRESS not in text
     assert JOB_TITLE not in text
     assert "Zorblax" not in text
+    # The record key's column would be named by any logged INSERT (privacy rule 3).
+    assert "record_key" not in text
 
 
 def test_an_answer_through_the_api_leaves_no_address_or_free_text_in_the_logs(
@@ -178,3 +182,106 @@ def test_refusals_and_faults_log_what_happened_without_who(
     assert any("Admin sign-in refused" in line for line in log_lines)
     assert any("Database or cache unavailable (OperationalError)" in line for line in log_lines)
     assert_absent(log_lines, capfd.readouterr())
+
+
+def record_text(record: logging.LogRecord) -> str:
+    """Everything a handler could print of a record: message, args, attributes, request."""
+    request = getattr(record, "request", None)
+    parts = [record.getMessage(), repr(record.args), repr(vars(record))]
+    if request is not None:
+        parts += [
+            str(getattr(request, "path", "")),
+            str(getattr(request, "path_info", "")),
+            str(getattr(request, "get_full_path", lambda: "")()),
+            repr(getattr(request, "POST", "")),
+        ]
+    return "\n".join(parts)
+
+
+def test_no_withdrawal_leaves_its_receipt_code_in_the_logs(
+    log_lines: list[str], caplog, capfd, settings
+) -> None:
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "withdraw": "4/hour",
+        },
+    }
+    caplog.set_level(logging.DEBUG)
+    EditionFactory(year=2026)
+    client = Client()
+    code = post_answer(client).json()["receipt"]
+    stranger = "ZZZZ-YYYY-XXXX-WWWW-VVVV"
+
+    def api_withdraw(receipt: str):  # type: ignore[no-untyped-def]
+        return client.post(
+            "/api/v1/responses/withdraw/",
+            data=json.dumps({"receipt": receipt}),
+            content_type="application/json",
+            REMOTE_ADDR=ADDRESS,
+        )
+
+    def page_withdraw(receipt: str):  # type: ignore[no-untyped-def]
+        return client.post("/en/survey/withdraw/", {"receipt": receipt}, REMOTE_ADDR=ADDRESS)
+
+    connection.force_debug_cursor = True
+    try:
+        withdrawn = api_withdraw(code)
+        sql = [query["sql"] for query in connection.queries]
+    finally:
+        connection.force_debug_cursor = False
+    unknown = api_withdraw(stranger)
+    again_on_the_page = page_withdraw(code)
+    again = api_withdraw(code)
+    throttled = api_withdraw(code)
+    throttled_page = page_withdraw(code)
+    gone = client.delete(f"/api/v1/responses/{code}/", REMOTE_ADDR=ADDRESS)
+    wrong_method = client.get(f"/api/v1/responses/{code}/", REMOTE_ADDR=ADDRESS)
+    no_slash = client.delete(f"/api/v1/responses/{code}", REMOTE_ADDR=ADDRESS)
+
+    assert [
+        r.status_code
+        for r in (withdrawn, unknown, again_on_the_page, again, throttled, throttled_page)
+    ] == [204, 404, 404, 404, 429, 429]
+    assert (gone.status_code, wrong_method.status_code, no_slash.status_code) == (410, 405, 301)
+    assert SurveyResponse.objects.get().state == "withdrawn"
+    # The statements did carry what the logs must not (the hash, not the code, reaches SQL).
+    assert any("receipt_hash" in statement for statement in sql)
+
+    records = caplog.records
+    assert {r.name for r in records} >= {"django.request"}
+    texts = [record_text(r) for r in records]
+    captured = capfd.readouterr()
+    everything = "\n".join([*texts, *log_lines, captured.out, captured.err])
+    for secret in (code, code.replace("-", ""), code.lower(), stranger):
+        assert secret not in everything
+    # The requests were logged, only without their path.
+    for reason in ("Not Found", "Too Many Requests", "Gone", "Method Not Allowed"):
+        assert f"{reason}: [a withdrawal request]" in everything
+    assert all(getattr(r, "request", None) is None for r in records if r.name == "django.request")
+    assert_absent(log_lines, captured)
+
+
+def test_a_development_server_line_about_a_withdrawal_is_logged_without_its_path(
+    capfd, caplog
+) -> None:
+    # django.server does not propagate: listen on it directly.
+    caplog.set_level(logging.DEBUG, logger="django.server")
+    code = "7KQ2-M9XD-4HTA-PW3C-Y7CU"
+
+    # What runserver logs for a failed request (the access log itself is off).
+    logging.getLogger("django.server").error(
+        '"%s" %s %s', f"DELETE /api/v1/responses/{code}/ HTTP/1.1", "500", "93"
+    )
+    logging.getLogger("django.server").error(
+        '"%s" %s %s', f"POST /api/v1/responses/withdraw/?receipt={code} HTTP/1.1", "500", "9"
+    )
+
+    captured = capfd.readouterr()
+    texts = [record_text(record) for record in caplog.records]
+    assert code not in "\n".join([*texts, captured.out, captured.err])
+    assert [record.getMessage() for record in caplog.records] == [
+        '"DELETE [a withdrawal request] HTTP/1.1" 500 93',
+        '"POST [a withdrawal request] HTTP/1.1" 500 9',
+    ]

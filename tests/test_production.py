@@ -215,7 +215,7 @@ def https_client(production) -> Client:  # type: ignore[no-untyped-def]
         ("get", "/no-such-page/", 404),
         ("get", "/api/v1/no-such-endpoint/", 404),
         ("get", "/survey", 301),
-        ("delete", "/api/v1/responses/AAAA-BBBB-CCCC-DDDD-EEEE/", 404),
+        ("delete", "/api/v1/responses/AAAA-BBBB-CCCC-DDDD-EEEE/", 410),
     ],
 )
 def test_every_response_carries_the_security_headers(

@@ -18,9 +18,17 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from surveys import vocabulary as vocab
+from surveys.services import receipt_is_well_formed
 from surveys.validation import FIELDS, Field, InvalidAnswers, validate_answers
 
 NOT_AN_OBJECT = gettext_noop("Send one answer as a JSON object.")
+RECEIPT_MALFORMED = gettext_noop(
+    "This is not a receipt code: it has 20 letters and digits, like 7KQ2-M9XD-4HTA-PW3C-Y7CU."
+)
+WITHDRAWAL_MOVED = gettext_noop(
+    "Withdrawal has moved: send the receipt code in the JSON body of a POST to withdraw_url. "
+    "A receipt code never goes in a URL."
+)
 
 FIELD_DESCRIPTIONS = {
     "edition": "Survey year; omit it to answer the open edition.",
@@ -99,14 +107,36 @@ class ReceiptSerializer(serializers.Serializer):
     """What a stored answer gets back: the receipt code, shown this once."""
 
     receipt = serializers.CharField(
-        help_text="Receipt code, e.g. 7KQ2-M9XD-4HTA-PW3C; shown once, stored only as a hash."
+        help_text="Receipt code, e.g. 7KQ2-M9XD-4HTA-PW3C-Y7CU; shown once, stored only as a hash."
     )
     edition = serializers.IntegerField(help_text="Year of the edition the answer went to.")
     state = serializers.ChoiceField(
         choices=["accepted", "flagged"],
         help_text="flagged: unusual figures, held out of benchmarks until an editor reviews them.",
     )
-    withdraw_url = serializers.URLField(help_text="DELETE this URL to withdraw the answer.")
+    withdraw_url = serializers.URLField(
+        help_text=(
+            'To withdraw the answer, POST {"receipt": "<code>"} to this URL: the code goes in '
+            "the JSON body, never in a URL."
+        )
+    )
+
+
+class WithdrawalSerializer(serializers.Serializer):
+    """A withdrawal: the receipt code, in the body of a POST (it never goes in a URL)."""
+
+    receipt = serializers.CharField(
+        max_length=60,
+        help_text=(
+            "The receipt code given when the answer was sent, e.g. 7KQ2-M9XD-4HTA-PW3C-Y7CU; "
+            "case, dashes and spaces do not matter."
+        ),
+    )
+
+    def validate_receipt(self, value: str) -> str:
+        if not receipt_is_well_formed(value):
+            raise serializers.ValidationError(gettext(RECEIPT_MALFORMED))
+        return value
 
 
 class FieldErrorsSerializer(serializers.Serializer):

@@ -1,9 +1,17 @@
-"""API rate limits keyed on a salted, rotating hash of the client address (privacy rule 6)."""
+"""Rate limits keyed on a salted, rotating hash of the client address (privacy rule 10).
+
+The API's views name a scope (`throttle_scope`); a page shares a scope's bucket
+through `page_throttle_wait`, so the withdrawal page and the withdrawal endpoint
+count one client's attempts together (privacy rule 9).
+"""
 
 from __future__ import annotations
 
+import math
+from types import SimpleNamespace
 from typing import Any
 
+from django.http import HttpRequest
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
@@ -11,14 +19,18 @@ from rest_framework.throttling import ScopedRateThrottle
 from surveys.clients import client_address
 from surveys.services import Client
 
+# Withdrawal attempts, by the API and the page: a tight rate of their own.
+WITHDRAW_SCOPE = "withdraw"
+
 
 class ClientRateThrottle(ScopedRateThrottle):
     """DRF's ScopedRateThrottle (rate from the view's `throttle_scope`), keyed on the client.
 
-    Answers use the scope "submission" (REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]).
-    The key is `Client.from_address`'s daily-rotating HMAC of the address that
-    `client_address` trusts (NUM_PROXIES), so the cache never holds an address
-    and a forged X-Forwarded-For cannot open a fresh bucket.
+    Scopes and rates: REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] ("anon_read",
+    "submission", "withdraw"). The key is `Client.from_address`'s
+    daily-rotating HMAC of the address that `client_address` trusts
+    (NUM_PROXIES), so the cache never holds an address and a forged
+    X-Forwarded-For cannot open a fresh bucket.
     """
 
     def get_rate(self) -> str | None:
@@ -26,6 +38,20 @@ class ClientRateThrottle(ScopedRateThrottle):
         # is: a changed setting (tests, a reload) takes effect at once.
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope or "") or super().get_rate()
 
-    def get_cache_key(self, request: Request, view: Any) -> str:
+    def get_cache_key(self, request: Request | HttpRequest, view: Any) -> str:
         fingerprint = Client.from_address(client_address(request)).fingerprint
         return self.cache_format % {"scope": self.scope, "ident": fingerprint}
+
+
+def page_throttle_wait(request: HttpRequest, *, scope: str) -> int | None:
+    """For a page: None when `request` is within `scope`'s rate (counting it), else seconds to wait.
+
+    The same bucket as an API view of that scope: one client, one count.
+    Only the cache is read and written, never the database.
+    """
+    throttle = ClientRateThrottle()
+    view = SimpleNamespace(throttle_scope=scope)
+    if throttle.allow_request(request, view):  # type: ignore[arg-type]
+        return None
+    wait = throttle.wait()
+    return max(1, math.ceil(wait if wait is not None else throttle.duration))

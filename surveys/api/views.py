@@ -1,4 +1,10 @@
-"""The survey API: the vocabulary, submitting an answer, withdrawing it."""
+"""The survey API: the vocabulary, submitting an answer, withdrawing it.
+
+A withdrawal is `POST /api/v1/responses/withdraw/` with the receipt code in its
+JSON body: the code never travels in a URL, where proxies, browsers and access
+logs would keep it (privacy rule 9). The old `DELETE /api/v1/responses/<code>/`
+answers 410 Gone; cmbench.logging keeps both out of the logs.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,9 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
+from django.views.decorators.debug import sensitive_variables
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -20,14 +28,16 @@ from rest_framework.views import APIView
 from surveys import services
 from surveys.api.serializers import (
     NOT_AN_OBJECT,
+    WITHDRAWAL_MOVED,
     DetailSerializer,
     FieldErrorsSerializer,
     ReceiptSerializer,
     SurveyAnswerSerializer,
     VocabularySerializer,
+    WithdrawalSerializer,
     vocabulary_payload,
 )
-from surveys.api.throttling import ClientRateThrottle
+from surveys.api.throttling import WITHDRAW_SCOPE, ClientRateThrottle
 from surveys.clients import client_address
 from surveys.validation import InvalidAnswers
 
@@ -160,36 +170,75 @@ class ResponseCreateView(RequestLanguageMixin, APIView):
                 # The service counts answers per client over an hour.
                 refused.headers["Retry-After"] = "3600"
             return refused
-        withdraw_path = reverse("api-response-withdraw", kwargs={"receipt": code})
         return Response(
             {
                 "receipt": code,
                 "edition": response.edition.year,
                 "state": response.state,
-                "withdraw_url": request.build_absolute_uri(withdraw_path),
+                # The endpoint, not the code: the code goes in the body of the POST.
+                "withdraw_url": request.build_absolute_uri(reverse("api-response-withdraw")),
             },
             status=status.HTTP_201_CREATED,
         )
 
 
 class ResponseWithdrawView(RequestLanguageMixin, APIView):
+    """POST the receipt code in the body; attempts are throttled per client, tightly."""
+
     throttle_classes = [ClientRateThrottle]
-    throttle_scope = "anon_read"
+    throttle_scope = WITHDRAW_SCOPE
 
     @extend_schema(
         operation_id="response_withdraw",
         summary="Withdraw an answer with its receipt code",
         description=(
-            "The answer is left out of every snapshot published afterwards. An unknown code and "
-            "an already withdrawn one get the same 404."
+            'Send `{"receipt": "<code>"}` as the JSON body: the code never goes in a URL. '
+            "The answer is left out of every snapshot published afterwards and its job title "
+            "is erased. An unknown code and an already withdrawn one get the same 404. "
+            "Attempts are limited per client (10 an hour by default), whatever their outcome."
         ),
         parameters=[LANG_PARAMETER],
+        request=WithdrawalSerializer,
         responses={
             204: OpenApiResponse(description="Withdrawn."),
+            400: OpenApiResponse(
+                FieldErrorsSerializer,
+                description="No receipt code in the body, or not one (`errors.receipt`).",
+            ),
             404: OpenApiResponse(DetailSerializer, description="No answer to withdraw."),
+            429: OpenApiResponse(DetailSerializer, description="Too many attempts from here."),
         },
+        examples=[
+            OpenApiExample(
+                "A receipt code", request_only=True, value={"receipt": "7KQ2-M9XD-4HTA-PW3C-Y7CU"}
+            )
+        ],
     )
-    def delete(self, request: Request, receipt: str) -> Response:
-        if not services.response_withdraw(receipt_code=receipt):
+    @method_decorator(sensitive_variables())
+    def post(self, request: Request) -> Response:
+        data = request.data if isinstance(request.data, Mapping) else {}
+        serializer = WithdrawalSerializer(data=data)
+        if not serializer.is_valid():
+            return Response({"errors": serializer.errors}, status=status.HTTP_400_BAD_REQUEST)
+        if not services.response_withdraw(receipt_code=serializer.validated_data["receipt"]):
             raise NotFound()
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ResponseWithdrawGoneView(RequestLanguageMixin, APIView):
+    """The old `DELETE /api/v1/responses/<code>/`: 410, pointing to the POST endpoint.
+
+    Left out of the schema: it has nothing to offer but the way to the new one.
+    It reads nothing (no database, no throttle) and never looks at the code.
+    """
+
+    @extend_schema(exclude=True)
+    def delete(self, request: Request, receipt: str) -> Response:
+        return Response(
+            {
+                "detail": gettext(WITHDRAWAL_MOVED),
+                "code": "gone",
+                "withdraw_url": request.build_absolute_uri(reverse("api-response-withdraw")),
+            },
+            status=status.HTTP_410_GONE,
+        )

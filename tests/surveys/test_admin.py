@@ -140,6 +140,27 @@ class TestModeration:
         assert "Community engagement (animation), Crisis management (crisis)" in page
         assert "f" * 64 not in page
 
+    @pytest.mark.parametrize("model", ["surveyresponse", "flaggedresponse"])
+    def test_editors_never_see_nor_set_the_record_key(
+        self, editor_client: Client, model: str
+    ) -> None:
+        answer = SurveyResponseFactory(flagged=True, record_key=201)
+
+        listing = editor_client.get(f"{ADMIN}/{model}/").content.decode()
+        change = editor_client.get(f"{ADMIN}/{model}/{answer.pk}/change/")
+        saved = editor_client.post(
+            f"{ADMIN}/{model}/{answer.pk}/change/",
+            {"state": "accepted", "review_note": "ok", "record_key": "7"},
+        )
+
+        page = change.content.decode()
+        for text in (listing, page):
+            assert "record_key" not in text and "record key" not in text.lower()
+        assert "record_key" not in change.context["adminform"].form.fields
+        assert saved.status_code == 302
+        answer.refresh_from_db()
+        assert (answer.state, answer.record_key) == ("accepted", 201)
+
     def test_demo_answers_carry_a_visible_badge(self, editor_client: Client) -> None:
         SurveyResponseFactory(demo=True)
 
@@ -177,7 +198,9 @@ class TestModeration:
 
 
 @pytest.mark.django_db
-def test_the_csv_export_has_the_import_columns_and_no_receipt(editor_client: Client) -> None:
+def test_the_csv_export_has_the_import_columns_and_no_receipt_nor_record_key(
+    editor_client: Client,
+) -> None:
     employee = SurveyResponseFactory(
         job_title='=HYPERLINK("http://evil.example")',
         missions_mask=vocab.mask_of(["animation", "content"], vocab.MISSIONS),
@@ -199,6 +222,7 @@ def test_the_csv_export_has_the_import_columns_and_no_receipt(editor_client: Cli
     assert "e" * 64 not in text
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == list(FIELD_NAMES)
+    assert "record_key" not in rows[0] and "record_key" not in employee.as_answers()
     assert rows[1] == [
         "2026",
         "employee",

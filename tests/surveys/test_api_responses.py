@@ -1,4 +1,4 @@
-"""POST /api/v1/responses/ and DELETE /api/v1/responses/<receipt>/, as an API client uses them."""
+"""POST /api/v1/responses/ and POST /api/v1/responses/withdraw/, as an API client uses them."""
 
 from __future__ import annotations
 
@@ -10,14 +10,24 @@ from django.test import Client
 
 from surveys.models import Edition, SurveyResponse
 from surveys.services import receipt_hash
-from tests.factories import EditionFactory, valid_answers
+from tests.factories import EditionFactory, SurveyResponseFactory, valid_answers
 
 URL = "/api/v1/responses/"
+WITHDRAW_URL = "/api/v1/responses/withdraw/"
+UNKNOWN_RECEIPT = "AAAA-BBBB-CCCC-DDDD-EEEE"
 
 
 def submit(client: Client, answers: Any, **headers: Any) -> Any:
     body = answers if isinstance(answers, str) else json.dumps(answers)
     return client.post(URL, body, content_type="application/json", **headers)
+
+
+def withdraw(client: Client, body: Any, **headers: Any) -> Any:
+    """POST `body` (a receipt code, or any JSON-able body) to the withdrawal endpoint."""
+    payload = {"receipt": body} if isinstance(body, str) else body
+    return client.post(
+        WITHDRAW_URL, json.dumps(payload), content_type="application/json", **headers
+    )
 
 
 @pytest.fixture
@@ -49,7 +59,9 @@ class TestSubmitting:
         body = response.json()
         assert set(body) == {"receipt", "edition", "state", "withdraw_url"}
         assert (body["edition"], body["state"]) == (2026, "accepted")
-        assert body["withdraw_url"] == f"http://testserver/api/v1/responses/{body['receipt']}/"
+        # The endpoint to POST the code to: the code itself never goes in a URL.
+        assert body["withdraw_url"] == "http://testserver/api/v1/responses/withdraw/"
+        assert "record_key" not in body
         stored = SurveyResponse.objects.get()
         assert stored.total_fte == 38_002  # (18_000 + 1_001) / 0.5
         assert stored.base_fte == 36_000  # 18_000 / 0.5
@@ -239,23 +251,132 @@ class TestAbuse:
 
 @pytest.mark.django_db
 class TestWithdrawing:
-    def test_a_receipt_withdraws_its_answer_once(self, client: Client, edition: Edition) -> None:
+    def test_a_receipt_in_the_body_withdraws_its_answer_once(
+        self, client: Client, edition: Edition
+    ) -> None:
         receipt = submit(client, valid_answers()).json()["receipt"]
 
-        first = client.delete(f"{URL}{receipt}/")
-        second = client.delete(f"{URL}{receipt}/", HTTP_ACCEPT_LANGUAGE="en")
-        unknown = client.delete(f"{URL}AAAA-BBBB-CCCC-DDDD-EEEE/", HTTP_ACCEPT_LANGUAGE="en")
+        first = withdraw(client, receipt)
+        second = withdraw(client, receipt, HTTP_ACCEPT_LANGUAGE="en")
+        unknown = withdraw(client, UNKNOWN_RECEIPT, HTTP_ACCEPT_LANGUAGE="en")
 
         assert first.status_code == 204
-        assert SurveyResponse.objects.get().state == "withdrawn"
+        assert first.content == b""
+        stored = SurveyResponse.objects.get()
+        assert (stored.state, stored.job_title, stored.receipt_hash) == ("withdrawn", "", None)
         assert second.status_code == unknown.status_code == 404
         assert second.content == unknown.content
         assert second.json() == {"detail": "Not found."}
 
-    def test_the_withdraw_url_of_the_receipt_works(self, client: Client, edition: Edition) -> None:
-        withdraw_url = submit(client, valid_answers()).json()["withdraw_url"]
+    def test_the_code_may_be_typed_back_in_lower_case_without_dashes(
+        self, client: Client, edition: Edition
+    ) -> None:
+        receipt = submit(client, valid_answers()).json()["receipt"]
 
-        assert client.delete(withdraw_url).status_code == 204
+        response = withdraw(client, f"  {receipt.replace('-', ' ').lower()} ")
+
+        assert response.status_code == 204
+
+    def test_the_withdraw_url_of_the_receipt_takes_the_code_in_the_body(
+        self, client: Client, edition: Edition
+    ) -> None:
+        body = submit(client, valid_answers()).json()
+
+        assert body["receipt"] not in body["withdraw_url"]
+        response = client.post(
+            body["withdraw_url"],
+            json.dumps({"receipt": body["receipt"]}),
+            content_type="application/json",
+        )
+        assert response.status_code == 204
+
+    @pytest.mark.parametrize(
+        ("body", "message"),
+        [
+            ({}, "This field is required."),
+            ([UNKNOWN_RECEIPT], "This field is required."),
+            ({"code": UNKNOWN_RECEIPT}, "This field is required."),
+            ({"receipt": ""}, "This field may not be blank."),
+            ({"receipt": None}, "This field may not be null."),
+            ({"receipt": True}, "Not a valid string."),
+            (
+                {"receipt": "AAAA-BBBB-CCCC-DDDD"},
+                "This is not a receipt code: it has 20 letters and digits, "
+                "like 7KQ2-M9XD-4HTA-PW3C-Y7CU.",
+            ),
+            (
+                {"receipt": "0000-1111-OOOO-IIII-AAAA"},
+                "This is not a receipt code: it has 20 letters and digits, "
+                "like 7KQ2-M9XD-4HTA-PW3C-Y7CU.",
+            ),
+        ],
+    )
+    def test_a_missing_or_malformed_receipt_is_a_400_naming_the_field(
+        self, client: Client, edition: Edition, body: Any, message: str
+    ) -> None:
+        SurveyResponseFactory(edition=edition)
+
+        response = withdraw(client, body, HTTP_ACCEPT_LANGUAGE="en")
+
+        assert response.status_code == 400
+        assert response.json() == {"errors": {"receipt": [message]}}
+        assert SurveyResponse.objects.get().state == "accepted"
+
+    def test_a_malformed_json_body_is_a_400(self, client: Client, edition: Edition) -> None:
+        response = client.post(
+            WITHDRAW_URL, '{"receipt": ', content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+        )
+
+        assert response.status_code == 400
+        assert response.json()["detail"].startswith("JSON parse error")
+
+    def test_the_old_delete_with_the_code_in_the_url_is_gone(
+        self, client: Client, edition: Edition, django_assert_num_queries: Any
+    ) -> None:
+        receipt = submit(client, valid_answers()).json()["receipt"]
+
+        with django_assert_num_queries(0):
+            gone = client.delete(f"{URL}{receipt}/", HTTP_ACCEPT_LANGUAGE="en")
+
+        assert gone.status_code == 410
+        assert gone.json() == {
+            "detail": (
+                "Withdrawal has moved: send the receipt code in the JSON body of a POST to "
+                "withdraw_url. A receipt code never goes in a URL."
+            ),
+            "code": "gone",
+            "withdraw_url": "http://testserver/api/v1/responses/withdraw/",
+        }
+        assert receipt not in gone.content.decode()
+        # Nothing was withdrawn: the code is still good in the body of a POST.
+        assert SurveyResponse.objects.get().state == "accepted"
+        assert withdraw(client, receipt).status_code == 204
+
+    def test_the_eleventh_attempt_within_the_hour_is_a_429_that_touches_no_table(
+        self, client: Client, edition: Edition, django_assert_num_queries: Any
+    ) -> None:
+        receipt = submit(client, valid_answers()).json()["receipt"]
+        statuses = [withdraw(client, UNKNOWN_RECEIPT).status_code for _attempt in range(9)]
+        statuses.append(withdraw(client, {}).status_code)  # a 400 is an attempt too
+
+        with django_assert_num_queries(0):
+            eleventh = withdraw(client, receipt, HTTP_ACCEPT_LANGUAGE="en")
+        elsewhere = withdraw(client, receipt, REMOTE_ADDR="203.0.113.9")
+
+        assert statuses == [404] * 9 + [400]
+        assert eleventh.status_code == 429
+        assert eleventh.json()["detail"].startswith("Request was throttled.")
+        assert int(eleventh["Retry-After"]) > 0
+        # Another client has a bucket of its own.
+        assert elsewhere.status_code == 204
+
+    def test_withdrawals_do_not_spend_the_submission_allowance(
+        self, client: Client, edition: Edition
+    ) -> None:
+        for _attempt in range(10):
+            withdraw(client, UNKNOWN_RECEIPT)
+
+        assert submit(client, valid_answers()).status_code == 201
 
 
 @pytest.mark.django_db
@@ -282,6 +403,15 @@ def test_the_schema_documents_the_survey_endpoints(client: Client) -> None:
         "remote_days",
         "satisfaction",
     }
-    withdraw = schema["paths"]["/api/v1/responses/{receipt}/"]["delete"]
-    assert set(withdraw["responses"]) == {"204", "404"}
+    withdraw_operation = schema["paths"]["/api/v1/responses/withdraw/"]["post"]
+    assert set(withdraw_operation["responses"]) == {"204", "400", "404", "429"}
+    body_ref = withdraw_operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    body = schema["components"]["schemas"][body_ref.rsplit("/", 1)[1]]
+    assert body["required"] == ["receipt"]
+    assert [p["name"] for p in withdraw_operation.get("parameters", [])] == ["lang"]
+    receipt = schema["components"]["schemas"]["Receipt"]["properties"]
+    assert "POST" in receipt["withdraw_url"]["description"]
+    # The old address, which carried the code, is documented nowhere.
+    assert not any("{receipt}" in path for path in schema["paths"])
     assert "/api/v1/vocabulary/" in schema["paths"]
+    assert "record_key" not in json.dumps(schema)

@@ -7,6 +7,7 @@ tests store a few hundred rows through `call_command`.
 
 from __future__ import annotations
 
+from datetime import date
 from io import StringIO
 from typing import Any
 
@@ -21,7 +22,7 @@ from django.utils import timezone
 from benchmarks.stats.outliers import grouped_iqr_fence_mask
 from surveys import demo
 from surveys import vocabulary as vocab
-from surveys.models import Edition, SurveyResponse
+from surveys.models import RECORD_KEY_RANGE, Edition, SurveyResponse
 from surveys.services import legal_minimum_for, response_build
 from surveys.validation import validate_answers
 from tests.factories import EditionFactory, SurveyResponseFactory
@@ -219,17 +220,34 @@ def test_age_follows_experience(sample: pd.DataFrame) -> None:
     assert share(answered["age_band"] == "under-25") > 0
 
 
-def test_answers_are_submitted_within_their_edition_year(sample: pd.DataFrame) -> None:
-    assert (sample["submitted_at"].dt.year == sample["edition"]).all()
-    assert str(sample["submitted_at"].dt.tz) == "UTC"
+def test_answers_are_submitted_on_a_day_of_their_edition_year(sample: pd.DataFrame) -> None:
+    days = sample["submitted_on"]
+    assert (days.dt.year == sample["edition"]).all()
+    # Days, not moments (privacy rule 10).
+    assert days.dt.tz is None
+    assert (days == days.dt.normalize()).all()
+    assert days.dt.dayofyear.nunique() > 300
 
 
-def test_none_is_submitted_after_the_given_moment() -> None:
-    until = pd.Timestamp("2026-03-01T12:00", tz="UTC").to_pydatetime()
+def test_none_is_submitted_after_the_given_day() -> None:
+    until = date(2026, 3, 1)
     frame = demo.demo_frame(responses=2_000, seed=1, editions=(2025, 2026), until=until)
-    this_year = frame.loc[frame["edition"] == 2026, "submitted_at"]
-    assert this_year.max() < until and this_year.min() >= pd.Timestamp("2026-01-01", tz="UTC")
-    assert frame.loc[frame["edition"] == 2025, "submitted_at"].max().month == 12
+    this_year = frame.loc[frame["edition"] == 2026, "submitted_on"]
+    assert this_year.max() == pd.Timestamp("2026-03-01")
+    assert this_year.min() == pd.Timestamp("2026-01-01")
+    assert frame.loc[frame["edition"] == 2025, "submitted_on"].max() == pd.Timestamp("2025-12-31")
+
+
+def test_each_row_has_its_own_record_key_drawn_from_the_seed(sample: pd.DataFrame) -> None:
+    keys = sample["record_key"]
+    assert keys.min() == 0 and keys.max() == RECORD_KEY_RANGE - 1
+    # 20,000 draws: about 78 of each key; a shared or skewed key would show.
+    assert keys.value_counts().min() > 30
+    # The seed decides them (test_the_same_seed_gives_the_same_frame compares them too).
+    first = demo.demo_frame(responses=500, seed=7, editions=EDITIONS)["record_key"]
+    again = demo.demo_frame(responses=500, seed=7, editions=EDITIONS)["record_key"]
+    other = demo.demo_frame(responses=500, seed=8, editions=EDITIONS)["record_key"]
+    assert first.equals(again) and not first.equals(other)
 
 
 def test_a_few_deliberate_outliers_are_flagged_or_left_to_the_fences(
@@ -328,8 +346,8 @@ def test_stored_rows_read_back_as_valid_answers_flagged_as_on_submission() -> No
             built.flags,
             built.total_fte,
         )
-        assert response.submitted_at.year == response.edition.year
-        assert response.submitted_at <= timezone.now()
+        assert response.submitted_on.year == response.edition.year
+        assert response.submitted_on <= timezone.localdate()
 
 
 @pytest.mark.django_db
@@ -357,6 +375,14 @@ def test_replace_deletes_the_previous_demo_rows_only() -> None:
     assert "80 previous demo responses deleted" in output
     assert SurveyResponse.objects.filter(source="demo").count() == 30
     assert SurveyResponse.objects.filter(pk=real.pk).exists()
+
+
+@pytest.mark.django_db
+def test_stored_demo_rows_carry_varied_record_keys_in_range() -> None:
+    run(responses=300, seed=3)
+    keys = list(SurveyResponse.objects.values_list("record_key", flat=True))
+    assert all(0 <= key < RECORD_KEY_RANGE for key in keys)
+    assert len(set(keys)) > 150  # 300 draws of 256 show about 177 keys
 
 
 @pytest.mark.django_db

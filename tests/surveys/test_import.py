@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
@@ -20,8 +21,8 @@ from django.utils import timezone
 
 from surveys import importing
 from surveys import vocabulary as vocab
-from surveys.bulk import RESPONSE_COLUMNS, store_responses
-from surveys.models import Edition, SurveyResponse
+from surveys.bulk import RESPONSE_COLUMNS, record_keys, store_responses
+from surveys.models import RECORD_KEY_RANGE, Edition, SurveyResponse
 from surveys.services import legal_minimum_for
 from surveys.validation import FIELD_NAMES
 
@@ -150,7 +151,8 @@ def test_it_imports_every_row_of_a_good_file_with_fte_figures_and_flags(
     assert stored[8].employer_size == "" and stored[8].base_salary is None
     assert stored[8].edition == open_edition
     assert stored[1].work_time_share == 0.8
-    assert stored[0].submitted_at <= timezone.now()
+    # The day of the import, no time of day (privacy rule 10).
+    assert {r.submitted_on for r in stored} == {timezone.localdate()}
 
 
 def test_it_creates_the_missing_editions_closed(tmp_path: Path, open_edition: Edition) -> None:
@@ -323,7 +325,8 @@ def store_frame(edition: Edition, **overrides: Any) -> pd.DataFrame:
     """Two ready rows in the columns store_responses takes."""
     row: dict[str, Any] = {
         "edition_id": edition.pk,
-        "submitted_at": timezone.now(),
+        "submitted_on": timezone.localdate(),
+        "record_key": 17,
         "source": "demo",
         "state": "accepted",
         "flags": [],
@@ -356,7 +359,8 @@ def store_frame(edition: Edition, **overrides: Any) -> pd.DataFrame:
         "reviewed_by_id": None,
     }
     row.update(overrides)
-    return pd.DataFrame([row, {**row, "job_title": "second", "flags": ["day_rate_below_floor"]}])
+    second = {"job_title": "second", "flags": ["day_rate_below_floor"], "record_key": 255}
+    return pd.DataFrame([row, {**row, **second}])
 
 
 def test_store_responses_keeps_text_as_written_nulls_as_nulls(open_edition: Edition) -> None:
@@ -372,16 +376,83 @@ def test_store_responses_keeps_text_as_written_nulls_as_nulls(open_edition: Edit
     assert first.base_salary == 15_000 and first.work_time_share == 0.5
     assert first.missions == ["moderation"]
     assert second.flags == ["day_rate_below_floor"]
+    assert (first.record_key, second.record_key) == (17, 255)
+    assert first.submitted_on == timezone.localdate()
 
 
 def test_store_responses_refuses_naive_datetimes_and_unknown_columns(
     open_edition: Edition,
 ) -> None:
     with pytest.raises(ValueError, match="naive"):
-        store_responses(store_frame(open_edition, submitted_at=pd.Timestamp("2026-01-01")))
+        store_responses(store_frame(open_edition, reviewed_at=pd.Timestamp("2026-01-01")))
     with pytest.raises(ValueError, match="unknown columns"):
         store_responses(store_frame(open_edition).assign(salary=1))
     assert SurveyResponse.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        pd.Timestamp("2026-03-01T10:30"),
+        pd.Timestamp("2026-03-01T00:00", tz="UTC"),
+        timezone.now(),
+    ],
+)
+def test_store_responses_takes_days_and_refuses_a_moment(
+    open_edition: Edition, moment: Any
+) -> None:
+    # Privacy rule 10: a stored submission has no time of day.
+    with pytest.raises(ValueError, match="submitted_on"):
+        store_responses(store_frame(open_edition, submitted_on=moment))
+
+    assert store_responses(store_frame(open_edition, submitted_on=pd.Timestamp("2026-03-01"))) == 2
+    assert store_responses(store_frame(open_edition, submitted_on="2026-03-02")) == 2
+    days = SurveyResponse.objects.order_by("id").values_list("submitted_on", flat=True)
+    assert [day.isoformat() for day in days] == ["2026-03-01"] * 2 + ["2026-03-02"] * 2
+
+
+@pytest.mark.parametrize("key", [-1, 256, None])
+def test_store_responses_refuses_a_record_key_out_of_range(open_edition: Edition, key: Any) -> None:
+    with pytest.raises(ValueError, match="record_key"):
+        store_responses(store_frame(open_edition, record_key=key))
+    assert SurveyResponse.objects.count() == 0
+
+
+def test_store_responses_draws_a_record_key_per_row_when_the_frame_has_none(
+    open_edition: Edition,
+) -> None:
+    frame = store_frame(open_edition).drop(columns=["record_key", "submitted_on"])
+    frame = pd.concat([frame] * 300, ignore_index=True)
+
+    assert store_responses(frame) == 600
+
+    keys = list(SurveyResponse.objects.values_list("record_key", flat=True))
+    assert min(keys) >= 0 and max(keys) < RECORD_KEY_RANGE
+    # 600 uniform draws of 256 leave about 25 keys unseen; under 200 seen is a shared key.
+    assert len(set(keys)) > 200
+    assert set(SurveyResponse.objects.values_list("submitted_on", flat=True)) == {
+        timezone.localdate()
+    }
+
+
+def test_record_keys_come_from_a_fresh_generator_unless_one_is_given() -> None:
+    first, second = record_keys(64), record_keys(64)
+    seeded = record_keys(64, rng=np.random.default_rng(5))
+
+    assert not np.array_equal(first, second)
+    assert np.array_equal(seeded, record_keys(64, rng=np.random.default_rng(5)))
+    assert seeded.min() >= 0 and seeded.max() < RECORD_KEY_RANGE
+
+
+def test_each_imported_row_gets_its_own_record_key(tmp_path: Path) -> None:
+    out, _err = run_import(write_csv(tmp_path / "answers.csv", [EMPLOYEE] * 40))
+
+    assert "40 rows imported" in out
+    keys = list(SurveyResponse.objects.values_list("record_key", flat=True))
+    assert len(keys) == 40
+    assert all(0 <= key < RECORD_KEY_RANGE for key in keys)
+    # 40 draws of 256: the chance that they share one value is 256 ** -39.
+    assert len(set(keys)) > 1
 
 
 def test_rows_stored_before_a_bad_chunk_are_rolled_back(

@@ -367,6 +367,59 @@ class TestWithdrawing:
         assert page.find("label", **{"for": "id_receipt"})
         assert page.find("input", name="receipt")["aria-describedby"] == "id_receipt_helptext"
 
+    def test_the_code_travels_in_the_body_and_is_never_redirected_into_a_url(
+        self, client: Client, edition: Edition
+    ) -> None:
+        client.post("/en/survey/", form_data())
+        code = RECEIPT.findall(client.get("/en/survey/done/").content.decode())[0]
+
+        page = parse(client.get("/en/survey/withdraw/").content)
+        withdrawn = client.post("/en/survey/withdraw/", {"receipt": code})
+        again = client.post("/en/survey/withdraw/", {"receipt": code})
+        invalid = client.post("/en/survey/withdraw/", {"receipt": ""})
+
+        form = page.find("form", action="/en/survey/withdraw/")
+        assert form["method"] == "post"
+        for response in (withdrawn, again, invalid):
+            assert "Location" not in response
+            assert code not in response.content.decode()
+        assert [r.status_code for r in (withdrawn, again, invalid)] == [200, 404, 200]
+
+    def test_the_eleventh_attempt_within_the_hour_is_a_429_that_touches_no_table(
+        self, client: Client, edition: Edition, django_assert_num_queries: Any
+    ) -> None:
+        statuses = [
+            client.post("/en/survey/withdraw/", {"receipt": "AAAA-BBBB-CCCC-DDDD-EEEE"}).status_code
+            for _attempt in range(10)
+        ]
+
+        with django_assert_num_queries(0):
+            eleventh = client.post("/en/survey/withdraw/", {"receipt": "AAAA-BBBB-CCCC-DDDD-EEEE"})
+        reading = client.get("/en/survey/withdraw/")
+
+        assert statuses == [404] * 10
+        assert eleventh.status_code == 429
+        assert "Too many attempts" in eleventh.content.decode()
+        assert int(eleventh["Retry-After"]) > 0
+        # Reading the form is not an attempt.
+        assert reading.status_code == 200
+
+    def test_the_page_and_the_api_count_attempts_in_one_bucket(
+        self, client: Client, edition: Edition
+    ) -> None:
+        for _attempt in range(5):
+            client.post(
+                "/api/v1/responses/withdraw/",
+                {"receipt": "AAAA-BBBB-CCCC-DDDD-EEEE"},
+                content_type="application/json",
+            )
+        pages = [
+            client.post("/survey/withdraw/", {"receipt": "AAAA-BBBB-CCCC-DDDD-EEEE"}).status_code
+            for _attempt in range(6)
+        ]
+
+        assert pages == [404] * 5 + [429]
+
 
 class TestClientAddress:
     def test_it_ignores_x_forwarded_for_without_a_proxy(self, settings: Any) -> None:

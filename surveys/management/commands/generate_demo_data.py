@@ -65,7 +65,7 @@ class Command(BaseCommand):
         if if_empty and SurveyResponse.objects.exists():
             self.stdout.write("Responses exist already: no demo data added.")
             return
-        this_year = timezone.now().year
+        this_year = timezone.localdate().year
         years = edition_years(editions) if editions else [this_year - 2, this_year - 1, this_year]
         # numpy and pandas load only now, so that `--if-empty` on a filled database
         # (every `make run` after the first) returns at once.
@@ -94,8 +94,8 @@ class Command(BaseCommand):
                     for country in vocab.COUNTRY.codes
                     for year in years
                 },
-                # To the hour, so that the same seed gives the same rows all that hour.
-                until=timezone.now().replace(minute=0, second=0, microsecond=0),
+                # A day: the same seed gives the same rows all day.
+                until=timezone.localdate(),
             )
             frame.insert(0, "edition_id", frame.pop("edition").map(ids))
             with tqdm(

@@ -20,11 +20,18 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from benchmarks.stats import grouped_median_ci, grouped_quantiles
-from benchmarks.stats.privacy import MIN_COHORT, MIN_TAILS, confidence_tiers
+from benchmarks.stats.perturbation import KEY_RANGE, NOISE_BOUND, cell_keys
+from benchmarks.stats.privacy import MIN_COHORT, MIN_TAILS
+
+# p10 and p90 are published where the *published* count reaches MIN_TAILS
+# (DESIGN.md privacy rule 3), which a true count NOISE_BOUND lower can reach.
+TAILS_COMPUTED_FROM = MIN_TAILS - NOISE_BOUND
 
 ALL = ""
 PERCENTILES = (0.10, 0.25, 0.50, 0.75, 0.90)
 PERCENTILE_NAMES = ("p10", "p25", "p50", "p75", "p90")
+_COUNT_BITS = 22
+_COUNT_MASK = (1 << _COUNT_BITS) - 1
 
 
 @dataclass(frozen=True)
@@ -33,7 +40,8 @@ class CubeInput:
 
     `levels[d]` lists dimension d's codes in display order; `codes[d]` gives each
     row's index into it. `masks` holds bit masks (missions, KPIs) with their
-    code lists, for the shares published with each cell.
+    code lists, for the shares published with each cell. `record_keys` holds
+    each row's random record key (privacy rule 3), summed into cell keys.
     """
 
     values: NDArray[np.float64]
@@ -42,6 +50,7 @@ class CubeInput:
     codes: Mapping[str, NDArray[np.int64]]
     masks: Mapping[str, tuple[NDArray[np.int64], Sequence[str]]]
     thresholds: tuple[int, ...] = ()
+    record_keys: NDArray[np.int64] | None = None
 
     @classmethod
     def from_frame(
@@ -53,6 +62,7 @@ class CubeInput:
         levels: Mapping[str, Sequence[str]],
         masks: Mapping[str, Sequence[str]],
         thresholds: Sequence[int] = (),
+        record_key: str | None = None,
     ) -> CubeInput:
         """Encode a frame: a column per dimension holding codes, one per mask holding ints."""
         codes: dict[str, NDArray[np.int64]] = {}
@@ -72,6 +82,7 @@ class CubeInput:
                 for name, mask_codes in masks.items()
             },
             thresholds=tuple(thresholds),
+            record_keys=frame[record_key].to_numpy(dtype=np.int64) if record_key else None,
         )
 
 
@@ -104,9 +115,12 @@ def build_cells(cube: CubeInput, *, only: Sequence[tuple[str, ...]] | None = Non
     """Every non-empty cell of the cube with its figures; one row per cell.
 
     Columns: the dimensions (a code, or "" for all), n, and — for cells with
-    n >= MIN_COHORT only, NaN elsewhere — p10..p90 (p10, p90 from MIN_TAILS),
-    median_ci_low/high, confidence; and for every threshold and mask code, the
-    count of the cell's rows under it / with it (`share_column`). Cells below
+    n >= MIN_COHORT only, NaN elsewhere — p10..p90 (p10, p90 from
+    TAILS_COMPUTED_FROM: whether they are published depends on the perturbed
+    count, decided later), median_ci_low/high; and for every threshold and mask
+    code, the count of the cell's rows under it / with it (`share_column`).
+    With record keys, "key" holds each cell's cell key and `key_column(share)`
+    the cell key of each share's numerator (privacy rule 3). Cells below
     MIN_COHORT keep their n: the suppression rules need it, and they are never
     stored. `only` restricts the patterns computed.
     """
@@ -129,6 +143,13 @@ def build_cells(cube: CubeInput, *, only: Sequence[tuple[str, ...]] | None = Non
         name: [] for name in (*cube.dims, "n", *PERCENTILE_NAMES, "median_ci_low", "median_ci_high")
     }
     flag_sums: list[list[NDArray[np.int64]]] = [[] for _ in flags]
+    record_keys = None if cube.record_keys is None else cube.record_keys[value_order]
+    if record_keys is not None:
+        if n_rows >= 1 << _COUNT_BITS:
+            raise ValueError(f"at most {1 << _COUNT_BITS} rows per cube")
+        packed_weights = (np.mod(record_keys, KEY_RANGE) << _COUNT_BITS) + 1
+    key_parts: list[NDArray[np.int64]] = []
+    flag_keys: list[list[NDArray[np.int64]]] = [[] for _ in flags]
     for pattern in patterns(cube.dims) if only is None else only:
         key = np.zeros(n_rows, dtype=np.int64)
         for dim in pattern:
@@ -154,7 +175,7 @@ def build_cells(cube: CubeInput, *, only: Sequence[tuple[str, ...]] | None = Non
             interval[big] = grouped_median_ci(
                 sorted_values, starts[big], counts[big], check_sorted=False
             )
-        tails = counts >= MIN_TAILS
+        tails = counts >= TAILS_COMPUTED_FROM
         for index, name in enumerate(PERCENTILE_NAMES):
             column = quantiles[:, index]
             if name in ("p10", "p90"):
@@ -162,26 +183,44 @@ def build_cells(cube: CubeInput, *, only: Sequence[tuple[str, ...]] | None = Non
             parts[name].append(column)
         parts["median_ci_low"].append(interval[:, 0])
         parts["median_ci_high"].append(interval[:, 1])
-        if flags:
+        if flags or record_keys is not None:
             # Each row's group, then per share one bincount over the rows that have it.
             group_of_row = np.empty(n_rows, dtype=np.int64)
             group_of_row[order] = np.repeat(np.arange(counts.size), counts)
-            for position, (_family, _code, rows) in enumerate(flags):
-                flag_sums[position].append(
-                    np.bincount(group_of_row[rows], minlength=counts.size).astype(np.int64)
+            if record_keys is not None:
+                key_parts.append(
+                    cell_keys(np.bincount(group_of_row, weights=record_keys, minlength=counts.size))
                 )
+            for position, (_family, _code, rows) in enumerate(flags):
+                if record_keys is None:
+                    flag_sums[position].append(
+                        np.bincount(group_of_row[rows], minlength=counts.size).astype(np.int64)
+                    )
+                    continue
+                # Count and key sum in one pass: each row weighs key * 2^22 + 1, and
+                # float64 sums stay exact (< 2^22 rows per cell, keys < 2^8).
+                packed = np.bincount(
+                    group_of_row[rows], weights=packed_weights[rows], minlength=counts.size
+                ).astype(np.int64)
+                flag_sums[position].append(packed & _COUNT_MASK)
+                flag_keys[position].append(cell_keys(packed >> _COUNT_BITS))
 
     cells = pd.DataFrame({name: np.concatenate(arrays) for name, arrays in parts.items()})
-    n = cells["n"].to_numpy()
-    big = n >= MIN_COHORT
-    confidence = np.full(n.size, None, dtype=object)
-    confidence[big] = confidence_tiers(n[big])
-    cells["confidence"] = confidence
-    for (family, code, _flag), sums in zip(flags, flag_sums, strict=True):
-        cells[share_column(family, code)] = np.concatenate(sums)
+    if record_keys is not None:
+        cells["key"] = np.concatenate(key_parts)
+    for (family, code, _flag), sums, keys in zip(flags, flag_sums, flag_keys, strict=True):
+        column = share_column(family, code)
+        cells[column] = np.concatenate(sums)
+        if record_keys is not None:
+            cells[key_column(column)] = np.concatenate(keys)
     return cells
 
 
 def share_column(family: str, code: str) -> str:
     """The column of build_cells' output counting a cell's rows with that flag."""
     return f"k:{family}:{code}"
+
+
+def key_column(share: str) -> str:
+    """The column of build_cells' output holding the cell key of a share's numerator."""
+    return f"key:{share}"

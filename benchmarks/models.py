@@ -54,6 +54,11 @@ class Metric(models.TextChoices):
     DAY_RATE = "day_rate", _("freelance day rate, excluding VAT")
 
 
+# Every published amount is rounded to a multiple of its metric's step (DESIGN.md
+# privacy rule 4): salaries to 100, day rates to 5, in the cohort's currency.
+MONEY_STEPS = {Metric.SALARY: 100, Metric.SALARY_BASE: 100, Metric.DAY_RATE: 5}
+
+
 class SnapshotQuerySet(models.QuerySet["Snapshot"]):
     def published(self) -> SnapshotQuerySet:
         """Snapshots that were published at some point, newest first."""
@@ -105,25 +110,14 @@ class Snapshot(models.Model):
         return f"#{self.pk} {self.get_status_display()}"
 
 
-class Cell(models.Model):
-    """The published figures of one cohort: a metric, a country, an edition and filters.
+class CohortFigures(models.Model):
+    """The figures of one cohort: a metric, a country, an edition and filters.
 
-    Money is in whole units of the country's currency. p10 and p90 are empty
-    under 20 answers (DESIGN.md privacy rule 1).
+    Money is in whole units of the country's currency, rounded (DESIGN.md privacy
+    rule 4); `n` and every count in `extras` are perturbed (rule 3). p10 and p90
+    are empty where the published n is under 20.
     """
 
-    # No separate index: the unique constraint below starts with snapshot. No
-    # database constraint either: checking it for every one of a snapshot's
-    # hundreds of thousands of cells costs seconds at commit, and cells are only
-    # ever written by snapshot_publish, in the transaction that creates their
-    # snapshot (Django still cascades deletions).
-    snapshot = models.ForeignKey(
-        Snapshot,
-        on_delete=models.CASCADE,
-        related_name="cells",
-        db_index=False,
-        db_constraint=False,
-    )
     metric = models.CharField(max_length=12, choices=Metric.choices)
     country = models.CharField(max_length=2)
     year = models.PositiveSmallIntegerField()
@@ -137,6 +131,7 @@ class Cell(models.Model):
     mission = models.CharField(max_length=16, blank=True)
     mission_done = models.BooleanField(default=True)
 
+    # The published, perturbed count (privacy rule 3).
     n = models.PositiveIntegerField()
     confidence = models.CharField(max_length=6)
     currency = models.CharField(max_length=3)
@@ -147,32 +142,19 @@ class Cell(models.Model):
     p90 = models.IntegerField(null=True, blank=True)
     median_ci_low = models.IntegerField()
     median_ci_high = models.IntegerField()
-    # Shares as whole percents with 95% Wilson intervals: {"under": {"200": [s, lo, hi]},
-    # "missions": {code: [s, lo, hi]}, "kpis": {...}}; comparisons by dimension.
+    # Perturbed counts of the shares, by family in SHARE_FAMILIES order
+    # ({"under": [...], "missions": [...], "kpis": [...]}), and the group
+    # comparisons by dimension; shares and intervals are derived on reading.
     extras = models.JSONField(default=dict)
-    # True when DESIGN.md privacy rule 4 made this cell keep the previous snapshot's figures.
+    # PRIVATE, never published, exported or shown: the true count behind these
+    # figures, which privacy rule 8 compares with the next snapshot's. Public
+    # reads never select it (selectors._CELL_FIELDS, PUBLIC_CELL_COLUMNS).
+    true_n = models.PositiveIntegerField(default=0)
+    # PRIVATE: True when privacy rule 8 made this cell keep an earlier snapshot's figures.
     carried = models.BooleanField(default=False)
 
     class Meta:
-        verbose_name = _("cell")
-        verbose_name_plural = _("cells")
-        constraints = [
-            models.UniqueConstraint(
-                fields=[
-                    "snapshot",
-                    "metric",
-                    "country",
-                    "year",
-                    *DIMENSIONS,
-                    "mission",
-                    "mission_done",
-                ],
-                name="one_cell_per_cohort",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.metric} {self.country} {self.year} n={self.n}"
+        abstract = True
 
     @property
     def cohort(self) -> dict[str, str | int]:
@@ -184,6 +166,69 @@ class Cell(models.Model):
         return cohort
 
 
+COHORT_KEY_FIELDS = ("metric", "country", "year", *DIMENSIONS, "mission", "mission_done")
+
+
+class Cell(CohortFigures):
+    """The published figures of one cohort in one snapshot."""
+
+    # No separate index: the unique constraint below starts with snapshot. No
+    # database constraint either: checking it for every one of a snapshot's
+    # hundreds of thousands of cells costs seconds at commit, and cells are only
+    # ever written by snapshot_publish, in the transaction that creates their
+    # snapshot (Django still cascades deletions).
+    snapshot = models.ForeignKey(
+        Snapshot,
+        on_delete=models.CASCADE,
+        related_name="cells",
+        db_index=False,
+        db_constraint=False,
+    )
+
+    class Meta:
+        verbose_name = _("cell")
+        verbose_name_plural = _("cells")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["snapshot", *COHORT_KEY_FIELDS], name="one_cell_per_cohort"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.country} {self.year} n={self.n}"
+
+
+class PastPublication(CohortFigures):
+    """PRIVATE memory of privacy rule 8: a cohort published in an earlier snapshot of its
+    edition but not in this one, with the figures (and true count) it was last published with.
+
+    Each snapshot holds the memory of every cohort of its editions ever published
+    and not published now, so that a cohort published again is compared with
+    its last publication, not only with the previous snapshot. Never read by a
+    public view.
+    """
+
+    snapshot = models.ForeignKey(
+        Snapshot,
+        on_delete=models.CASCADE,
+        related_name="past_publications",
+        db_index=False,
+        db_constraint=False,
+    )
+
+    class Meta:
+        verbose_name = _("past publication")
+        verbose_name_plural = _("past publications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["snapshot", *COHORT_KEY_FIELDS], name="one_past_publication_per_cohort"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"past {self.metric} {self.country} {self.year}"
+
+
 class ProfileModel(models.Model):
     """The fitted log-salary model of one country and edition (the profile estimate)."""
 
@@ -191,6 +236,13 @@ class ProfileModel(models.Model):
     country = models.CharField(max_length=2)
     year = models.PositiveSmallIntegerField()
     fitted = models.JSONField()
+    # The perturbed number of answers the model was fitted on (privacy rule 5).
+    fitted_on = models.PositiveIntegerField(default=0)
+    # PRIVATE: the ids of the answers fitted on (sorted int64, zlib-compressed),
+    # to count how many changed before refitting (privacy rule 5).
+    fitted_rows = models.BinaryField(default=b"", editable=False)
+    # True when fewer than MIN_COHORT answers changed and this snapshot kept the last fit.
+    carried = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

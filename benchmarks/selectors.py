@@ -40,6 +40,8 @@ from surveys.models import SurveyResponse
 
 # What the snapshot reads of an answer; money as integers, never Decimal.
 FRAME_COLUMNS = (
+    "id",
+    "record_key",
     "year",
     "source",
     "status",
@@ -57,7 +59,7 @@ FRAME_COLUMNS = (
     "kpis_mask",
 )
 _SELECT = """
-    SELECT e.year, r.source, r.status, r.country, r.region, r.experience_years,
+    SELECT r.id, r.record_key, e.year, r.source, r.status, r.country, r.region, r.experience_years,
            r.education, r.employer_size, r.employer_type, r.role,
            r.total_fte, r.base_fte, r.day_rate, r.missions_mask, r.kpis_mask
     FROM surveys_surveyresponse r
@@ -65,6 +67,8 @@ _SELECT = """
     WHERE r.state = %s {years}
 """
 _DTYPES = {
+    "id": "int64",
+    "record_key": "int64",
     "year": "int64",
     "source": "object",
     "status": "object",
@@ -109,7 +113,8 @@ def responses_frame(*, years: Iterable[int] | None = None) -> pd.DataFrame:
         frame = pd.read_csv(
             buffer,
             names=list(FRAME_COLUMNS),
-            dtype={k: v for k, v in _DTYPES.items() if v != "int64"} | {"year": "int64"},
+            dtype={k: v for k, v in _DTYPES.items() if v != "int64"}
+            | {"id": "int64", "record_key": "int64", "year": "int64"},
             keep_default_na=False,
             na_values={"total_fte": [""], "base_fte": [""], "day_rate": [""]},
         )
@@ -244,7 +249,10 @@ def _prepared_cursor(db: Any) -> Any:
     return db.make_debug_cursor(cursor) if db.queries_logged else db.make_cursor(cursor)
 
 
-_CELL_FIELDS = tuple(Cell._meta.concrete_fields)
+# Private fields (the true count, whether figures were carried) are never read here.
+_CELL_FIELDS = tuple(
+    field for field in Cell._meta.concrete_fields if field.name not in ("true_n", "carried")
+)
 _LOOKUP_COLUMNS = (
     "snapshot_id",
     "metric",
@@ -478,13 +486,21 @@ def breakdown_with_parent(
     return parent, children
 
 
+@dataclass(frozen=True)
+class PublishedModel:
+    """A snapshot's profile model and the perturbed number of answers it was fitted on."""
+
+    model: LogSalaryModel
+    fitted_on: int
+
+
 # (snapshot id, published_at, country, year) -> the stored model, parsed once per process:
 # a published snapshot never changes, and parsing (X'X)^-1 costs more than the query.
-_model_memo: dict[tuple[int, object, str, int], LogSalaryModel | None] = {}
+_model_memo: dict[tuple[int, object, str, int], PublishedModel | None] = {}
 _MODEL_MEMO_SIZE = 64
 
 
-def profile_model(*, snapshot: Snapshot, country: str, year: int) -> LogSalaryModel | None:
+def profile_model(*, snapshot: Snapshot, country: str, year: int) -> PublishedModel | None:
     """The profile model fitted for one country and edition of the snapshot, or None.
 
     One query the first time in a process, none afterwards.
@@ -494,10 +510,14 @@ def profile_model(*, snapshot: Snapshot, country: str, year: int) -> LogSalaryMo
         return _model_memo[key]
     stored = (
         ProfileModel.objects.filter(snapshot=snapshot, country=country, year=year)
-        .values_list("fitted", flat=True)
+        .values_list("fitted", "fitted_on")
         .first()
     )
-    model = LogSalaryModel.from_dict(stored) if stored is not None else None
+    model = (
+        PublishedModel(model=LogSalaryModel.from_dict(stored[0]), fitted_on=int(stored[1]))
+        if stored is not None
+        else None
+    )
     if len(_model_memo) >= _MODEL_MEMO_SIZE:
         _model_memo.clear()
     _model_memo[key] = model

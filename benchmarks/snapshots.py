@@ -2,10 +2,22 @@
 
 The build reads accepted answers once, leaves out stage-3 outliers, computes the
 cube of every country, edition and metric, applies the privacy rules of
-DESIGN.md (1, 2, 4 and 7), fits the profile models, and stores everything in
-one transaction that also makes the new snapshot current: readers see the
-previous snapshot or the new one, never a mix. A build that fails or is killed
-leaves the previous snapshot current and untouched.
+DESIGN.md, fits the profile models, and stores everything in one transaction
+that also makes the new snapshot current: readers see the previous snapshot or
+the new one, never a mix. A build that fails or is killed leaves the previous
+snapshot current and untouched.
+
+The privacy rules, in the order they apply (DESIGN.md numbers):
+1, 2. thresholds and secondary suppression, decided on true counts, then a
+   put-back pass that publishes every cell the rules allow (`_suppress`);
+8. a cell last published (in any earlier snapshot of its edition: the memory
+   of `PastPublication`) with a true n 1–9 away keeps those figures;
+3. every count of a fresh cell — n, share numerators, comparison sizes, the
+   model's row count — perturbed by the cell key method (`_perturb`);
+4. money rounded to its metric's step when stored (`_cell_table`);
+5. profile models on published levels only, refitted only when at least
+   MIN_COHORT answers changed since the last published fit (`_profile_model`);
+6. comparisons on exactly the answers behind the published children.
 """
 
 from __future__ import annotations
@@ -14,6 +26,7 @@ import io
 import json
 import logging
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,26 +38,38 @@ from django.utils import timezone
 from numpy.typing import NDArray
 
 from benchmarks import selectors
-from benchmarks.cube import CubeInput, build_cells, patterns, share_column
+from benchmarks.cube import CubeInput, build_cells, key_column, patterns, share_column
 from benchmarks.models import (
     ALL,
+    COHORT_KEY_FIELDS,
     DAY_RATE_THRESHOLDS,
     DIMENSIONS,
+    MONEY_STEPS,
     PUBLIC_CELL_COLUMNS,
     SHARE_FAMILIES,
     Cell,
     Metric,
+    PastPublication,
     ProfileModel,
     Snapshot,
 )
 from benchmarks.stats import (
     MIN_COHORT,
+    MIN_TAILS,
     StatsError,
+    confidence_tiers,
     fit_log_salary_model,
     grouped_iqr_fence_mask,
-    secondary_suppression,
+    secondary_suppression_report,
 )
 from benchmarks.stats.comparisons import GroupComparison, compare_sorted_groups
+from benchmarks.stats.perturbation import (
+    KEY_RANGE,
+    NOISE_BOUND,
+    perturbed_counts,
+    perturbed_share_counts,
+    round_money,
+)
 from surveys import vocabulary as vocab
 from surveys.models import Edition
 
@@ -91,12 +116,24 @@ def experience_bands(years: pd.Series) -> pd.Series:
     return pd.Series(np.asarray(vocab.EXPERIENCE.codes, dtype=object)[index], index=years.index)
 
 
+@dataclass(frozen=True)
+class ModelRelease:
+    """A profile model as a snapshot publishes it (privacy rule 5)."""
+
+    country: str
+    year: int
+    fitted: dict[str, Any]
+    fitted_on: int  # perturbed
+    fitted_rows: bytes  # private: the ids fitted on
+    carried: bool
+
+
 @dataclass
 class BuildResult:
     """What a build computed, before it is stored."""
 
     cells: pd.DataFrame
-    models: list[tuple[str, int, dict[str, Any]]]
+    models: list[ModelRelease]
     notes: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
     is_demo: bool = False
@@ -128,6 +165,7 @@ def _metric_cells(
         levels=levels_of(country),
         masks={MASK_COLUMNS[name]: codes for name, codes in MASKS.items()},
         thresholds=spec.thresholds,
+        record_key="record_key",
     )
     main = build_cells(cube)
     main["mission"] = ALL
@@ -148,6 +186,7 @@ def _metric_cells(
             codes={**cube.codes, "mission_flag": flag.astype(np.int64)},
             masks={},
             thresholds=cube.thresholds,
+            record_keys=cube.record_keys,
         )
         cells = build_cells(mission_cube, only=breakdown_patterns)
         cells["mission"] = mission
@@ -164,7 +203,7 @@ def _suppress(
     suppressed_main: pd.Series | None = None,
     suppressed_missions: pd.Series | None = None,
     strict: bool = True,
-) -> tuple[pd.Series, pd.Series]:
+) -> tuple[pd.Series, pd.Series, tuple[int, int]]:
     """Privacy rules 1 and 2 on the cube, then on every mission's breakdown family.
 
     A mission family is the cohorts with at most BREAKDOWN_MAX_FILTERS filters
@@ -173,13 +212,16 @@ def _suppress(
     independent cubes of one call (`by="mission"`). The main cube's decisions
     are taken first and kept: a family starts from them, and since the rules
     only ever suppress the finer cell of a pair, it can only suppress mission
-    cells.
+    cells. Each call ends with a put-back pass that publishes every cell the
+    rules allow; the third result counts the cells published before and after it.
     """
-    main_published = secondary_suppression(
+    report = secondary_suppression_report(
         main, dims=list(dims), all_value=ALL, suppressed=suppressed_main, strict=strict
     )
+    main_published = report.published
+    counts = (report.published_before_put_back, report.published_after_put_back)
     if missions.empty:
-        return main_published, pd.Series(dtype=bool)
+        return main_published, pd.Series(dtype=bool), counts
     filters = (main[list(dims)] != ALL).sum(axis=1)
     coarse = main.loc[filters <= BREAKDOWN_MAX_FILTERS, [*dims, "n"]]
     coarse_suppressed = ~main_published.loc[coarse.index].to_numpy()
@@ -199,7 +241,7 @@ def _suppress(
             else np.zeros(len(missions), dtype=bool),
         ]
     )
-    published = secondary_suppression(
+    family_report = secondary_suppression_report(
         family,
         dims=[*dims, "mission_flag"],
         all_value=ALL,
@@ -207,22 +249,37 @@ def _suppress(
         suppressed=initially,
         strict=strict,
     )
+    # The family repeats the coarse main cells once per mission: count mission cells only.
+    coarse_published = int(main_published.loc[coarse.index].sum()) * len(mission_codes)
     mission_published = pd.Series(
-        published.to_numpy()[len(coarse) * len(mission_codes) :], index=missions.index
+        family_report.published.to_numpy()[len(coarse) * len(mission_codes) :],
+        index=missions.index,
     )
-    return main_published, mission_published
+    counts = (
+        counts[0] + family_report.published_before_put_back - coarse_published,
+        counts[1] + family_report.published_after_put_back - coarse_published,
+    )
+    return main_published, mission_published, counts
 
 
 def _comparisons(
-    cube: CubeInput, *, published: pd.DataFrame
+    cube: CubeInput,
+    *,
+    published: pd.DataFrame,
+    old_comparisons: dict[tuple[str, ...], dict[str, Any]],
 ) -> dict[tuple[str, ...], dict[str, Any]]:
     """Group comparisons of the published children of the overall and one-filter cohorts.
 
     For such a published parent and each dimension it leaves at "all":
     Kruskal-Wallis with epsilon squared across its published children, and
     pairwise Mann-Whitney with Holm's correction, from one pass over values
-    sorted once (`compare_sorted_groups`). Only published children take part,
-    so a test reveals nothing about suppressed cohorts. The rows are grouped by
+    sorted once (`compare_sorted_groups`). Privacy rule 6: exactly the answers
+    behind the published children take part, so a test reveals nothing about
+    suppressed cohorts, and its size is a perturbed count of those answers
+    (rule 3). Where a child keeps an earlier snapshot's figures (rule 8), the
+    answers behind it are no longer the current ones: the comparison is the one
+    last published for that parent and dimension if it compared the same
+    children (`old_comparisons`), else there is none. The rows are grouped by
     each dimension once (a stable sort keeps the values sorted inside each
     level), so the work is about 6 + 6 x 5 passes over the values in all.
     Returns {parent key (dimension values): {dimension: comparison}}.
@@ -230,33 +287,53 @@ def _comparisons(
     dims = cube.dims
     value_order = np.argsort(cube.values, kind="stable")
     values = cube.values[value_order]
+    record_keys = (
+        cube.record_keys[value_order]
+        if cube.record_keys is not None
+        else np.zeros(values.size, dtype=np.int64)
+    )
     codes = {d: cube.codes[d][value_order] for d in dims}
     main = published[published["mission"] == ALL]
     main_keys = {tuple(key) for key in main[list(dims)].to_numpy()}
+    carried_keys = {
+        tuple(key) for key in main.loc[main["carried"].to_numpy(dtype=bool), list(dims)].to_numpy()
+    }
     root = tuple(ALL for _ in dims)
     result: dict[tuple[str, ...], dict[str, Any]] = {}
 
     def compare(parent: tuple[str, ...], rows: NDArray[np.int64] | None) -> None:
         subset = values if rows is None else values[rows]
+        subset_keys = record_keys if rows is None else record_keys[rows]
         for position, d in enumerate(dims):
             if parent[position] != ALL:
                 continue
-            children = [
-                level
+            child_keys = {
+                level: (*parent[:position], level, *parent[position + 1 :])
                 for level in cube.levels[d]
-                if (*parent[:position], level, *parent[position + 1 :]) in main_keys
-            ]
+            }
+            children = [level for level, key in child_keys.items() if key in main_keys]
             if len(children) < 2:
+                continue
+            if any(child_keys[level] in carried_keys for level in children):
+                kept = old_comparisons.get(parent, {}).get(d)
+                if kept is not None and kept.get("groups") == children:
+                    result.setdefault(parent, {})[d] = kept
                 continue
             label_of = np.full(len(cube.levels[d]), -1, dtype=np.int64)
             for index, level in enumerate(children):
                 label_of[cube.levels[d].index(level)] = index
             level_codes = codes[d] if rows is None else codes[d][rows]
+            labels = label_of[level_codes]
             try:
-                comparison = compare_sorted_groups(subset, label_of[level_codes], names=children)
+                comparison = compare_sorted_groups(subset, labels, names=children)
             except StatsError:
                 continue
-            result.setdefault(parent, {})[d] = _comparison_json(comparison, children)
+            taking_part = labels >= 0
+            key = int(subset_keys[taking_part].sum()) % KEY_RANGE
+            size = perturbed_counts(np.array([int(taking_part.sum())]), np.array([key]))
+            result.setdefault(parent, {})[d] = _comparison_json(
+                comparison, children, n=int(size[0])
+            )
 
     if root in main_keys:
         compare(root, None)
@@ -272,24 +349,34 @@ def _comparisons(
     return result
 
 
-def _comparison_json(comparison: GroupComparison, groups: list[str]) -> dict[str, Any]:
+def _two_digits(p_value: float) -> float:
+    """A p-value to two significant digits: enough to read, too coarse to rebuild ranks."""
+    return float(f"{p_value:.2g}")
+
+
+def _comparison_json(comparison: GroupComparison, groups: list[str], *, n: int) -> dict[str, Any]:
+    """A comparison as published: ``n`` perturbed, statistics rounded.
+
+    Rounded so that they cannot be inverted: a rank-biserial r = 1 - 2U/(n1 n2)
+    to four decimals would tell the true n1 n2 behind two perturbed counts.
+    """
     kruskal = comparison.kruskal
     pairwise = comparison.pairwise
     return {
         "test": "kruskal-wallis",
         "groups": groups,
-        "n": int(kruskal.n),
-        "h": round(float(kruskal.h), 4),
+        "n": n,
+        "h": round(float(kruskal.h), 2),
         "df": int(kruskal.df),
-        "p_value": float(kruskal.p_value),
-        "epsilon_squared": round(float(kruskal.epsilon_squared), 4),
+        "p_value": _two_digits(float(kruskal.p_value)),
+        "epsilon_squared": round(float(kruskal.epsilon_squared), 2),
         "pairwise": [
             {
                 "a": a,
                 "b": b,
-                "p_value": float(p),
-                "p_holm": float(p_holm),
-                "rank_biserial": round(float(r), 4),
+                "p_value": _two_digits(float(p)),
+                "p_holm": _two_digits(float(p_holm)),
+                "rank_biserial": round(float(r), 2),
             }
             for a, b, p, p_holm, r in zip(
                 pairwise["group_a"],
@@ -340,6 +427,9 @@ FIGURE_COLUMNS = (
     "median_ci_high",
     "extras",
 )
+MONEY_COLUMNS = ("p10", "p25", "p50", "p75", "p90", "median_ci_low", "median_ci_high")
+# Where a cohort was last published: a cell of the previous snapshot, or its memory.
+SOURCES = {"cell": Cell, "past": PastPublication}
 
 
 def _extras_json(cells: pd.DataFrame) -> list[str]:
@@ -362,22 +452,54 @@ def _extras_json(cells: pd.DataFrame) -> list[str]:
     return [template % tuple(row) for row in matrix.tolist()]
 
 
-def _previous_counts(
+def _previous_publications(
     previous: Snapshot | None, *, metric: str, country: str, year: int
 ) -> pd.DataFrame:
-    """Id and n of the previous snapshot's cells of one metric, country and edition, by key."""
-    columns = [*KEY_COLUMNS, "id", "n"]
-    if previous is None:
-        return pd.DataFrame(columns=columns).set_index(list(KEY_COLUMNS))
-    rows = Cell.objects.filter(
-        snapshot=previous, metric=metric, country=country, year=year
-    ).values_list(*columns)
-    return pd.DataFrame.from_records(list(rows), columns=columns).set_index(list(KEY_COLUMNS))
+    """Where each cohort of one metric, country and edition was last published (rule 8).
+
+    The previous snapshot's cells, and its memory of the cohorts published in an
+    earlier snapshot of the edition but not in it. Indexed by KEY_COLUMNS;
+    columns source ("cell" or "past"), id and true_n.
+    """
+    columns = [*KEY_COLUMNS, "id", "true_n"]
+    frames = []
+    if previous is not None:
+        for source, model in SOURCES.items():
+            rows = model.objects.filter(
+                snapshot=previous, metric=metric, country=country, year=year
+            ).values_list(*columns)
+            frame = pd.DataFrame.from_records(list(rows), columns=columns)
+            if not frame.empty:
+                frames.append(frame.assign(source=source))
+    if not frames:
+        return pd.DataFrame(columns=[*columns, "source"]).set_index(list(KEY_COLUMNS))
+    return pd.concat(frames, ignore_index=True).set_index(list(KEY_COLUMNS))
+
+
+def _stored_figures(
+    sources: Sequence[str], ids: Sequence[int], columns: Sequence[str]
+) -> pd.DataFrame:
+    """The stored `columns` of cells or memories, one row per (source, id), in that order."""
+    found: dict[tuple[str, int], tuple[Any, ...]] = {}
+    for source, model in SOURCES.items():
+        wanted = [i for s, i in zip(sources, ids, strict=True) if s == source]
+        for start in range(0, len(wanted), 500):
+            for record in model.objects.filter(pk__in=wanted[start : start + 500]).values_list(
+                "id", *columns
+            ):
+                found[(source, record[0])] = record[1:]
+    return pd.DataFrame(
+        [found[(s, i)] for s, i in zip(sources, ids, strict=True)], columns=list(columns)
+    )
 
 
 def _carry_forward(cells: pd.DataFrame, published: pd.Series, old: pd.DataFrame) -> pd.Series:
-    """Privacy rule 4, in place: a cell published before whose n moved by 1 to 9 keeps its
-    previous figures. Returns the mask of carried cells."""
+    """Privacy rule 8, in place: a cell last published with a true n 1 to 9 away keeps the
+    figures it was published with. Returns the mask of carried cells.
+
+    A carried cell's "n" becomes the true n behind those figures (the rules then
+    check it against its fresh neighbours), "published_n" the count it showed.
+    """
     carried = pd.Series(False, index=cells.index)
     if old.empty or not published.any():
         return carried
@@ -387,18 +509,17 @@ def _carry_forward(cells: pd.DataFrame, published: pd.Series, old: pd.DataFrame)
     keys = pd.MultiIndex.from_frame(cells[list(KEY_COLUMNS)])
     position = old.index.get_indexer(keys)
     before = position >= 0
-    old_n = np.where(before, old["n"].to_numpy()[np.maximum(position, 0)], -1)
+    old_n = np.where(before, old["true_n"].to_numpy()[np.maximum(position, 0)], -1)
     moved = np.abs(cells["n"].to_numpy() - old_n)
     carry = published.to_numpy() & before & (moved >= 1) & (moved < MIN_COHORT)
     if carry.any():
-        ids = old["id"].to_numpy()[position[carry]]
-        figures = {
-            row[0]: row[1:]
-            for row in Cell.objects.filter(pk__in=ids.tolist()).values_list("id", *FIGURE_COLUMNS)
-        }
-        source = pd.DataFrame([figures[i] for i in ids.tolist()], columns=list(FIGURE_COLUMNS))
+        rows = old.iloc[position[carry]]
+        source = _stored_figures(
+            rows["source"].tolist(), rows["id"].tolist(), [*FIGURE_COLUMNS, "true_n"]
+        )
         source["extras"] = [json.dumps(extra, separators=(",", ":")) for extra in source["extras"]]
-        for column in FIGURE_COLUMNS:
+        source = source.rename(columns={"n": "published_n", "true_n": "n"})
+        for column in source.columns:
             if column not in cells.columns:
                 cells[column] = None
             if column in ("extras", "confidence"):
@@ -406,6 +527,58 @@ def _carry_forward(cells: pd.DataFrame, published: pd.Series, old: pd.DataFrame)
             cells.loc[carry, column] = source[column].to_numpy()
         carried[carry] = True
     return carried
+
+
+def _perturb(frame: pd.DataFrame) -> pd.DataFrame:
+    """Privacy rule 3 on the fresh (not carried) published cells of one metric.
+
+    Each fresh cell's n and share numerators become perturbed counts (cell key
+    method); the confidence tier and whether p10 and p90 are shown follow the
+    published n. Returns the frame with "published_n" and "confidence" set.
+    """
+    frame = frame.copy()
+    fresh = ~frame["carried"].to_numpy(dtype=bool)
+    published_n = frame["published_n"].to_numpy(dtype=np.int64, copy=True)
+    published_n[fresh] = perturbed_counts(
+        frame["n"].to_numpy(dtype=np.int64)[fresh], frame["key"].to_numpy(dtype=np.int64)[fresh]
+    )
+    frame["published_n"] = published_n
+    confidence = frame["confidence"].to_numpy(dtype=object, copy=True)
+    confidence[fresh] = confidence_tiers(published_n[fresh])
+    frame["confidence"] = confidence
+    short = fresh & (published_n < MIN_TAILS)
+    for tail in ("p10", "p90"):
+        values = frame[tail].to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+        values[short] = np.nan
+        frame[tail] = values
+    for column in frame.columns:
+        if column.startswith("k:"):
+            counts = frame[column].to_numpy(dtype=np.int64, copy=True)
+            counts[fresh] = perturbed_share_counts(
+                counts[fresh],
+                frame[key_column(column)].to_numpy(dtype=np.int64)[fresh],
+                published_n[fresh],
+            )
+            frame[column] = counts
+    return frame
+
+
+def _old_comparisons(
+    old: pd.DataFrame, *, dims: Sequence[str]
+) -> dict[tuple[str, ...], dict[str, Any]]:
+    """The comparisons last published for the overall and one-filter cohorts (rule 6)."""
+    if old.empty:
+        return {}
+    frame = old.reset_index()
+    frame = frame[(frame["mission"] == ALL) & frame["mission_done"].astype(bool)]
+    filters = (frame[list(dims)] != ALL).sum(axis=1)
+    frame = frame[filters <= BREAKDOWN_MAX_FILTERS]
+    extras = _stored_figures(frame["source"].tolist(), frame["id"].tolist(), ["extras"])
+    return {
+        tuple(key): extra.get("comparisons", {})
+        for key, extra in zip(frame[list(dims)].to_numpy(), extras["extras"], strict=True)
+        if isinstance(extra, dict)
+    }
 
 
 Decisions = tuple[pd.Series, pd.Series]
@@ -425,22 +598,26 @@ def _metric_published(
     Returns them with the publication decisions (main cube, mission cells).
     `decided` reuses the decisions of a metric over the same rows — base salary
     after total salary: the same cohorts with the same n, in the same order, so
-    the rules would decide the same and need not run again.
+    the rules would decide the same and need not run again (and the same
+    responses give the same perturbed counts).
     """
     main, missions, cube = _metric_cells(rows, country=country, spec=spec)
-    main["extras"] = None
-    missions["extras"] = None
-    old = _previous_counts(previous, metric=spec.metric, country=country, year=year)
+    for frame in (main, missions):
+        frame["extras"] = None
+        frame["confidence"] = None
+        frame["published_n"] = -1
+    old = _previous_publications(previous, metric=spec.metric, country=country, year=year)
+    put_back = (0, 0)
     if decided is not None:
         main_published, missions_published = decided
     else:
-        main_published, missions_published = _suppress(main, missions, dims=spec.dims)
+        main_published, missions_published, put_back = _suppress(main, missions, dims=spec.dims)
     main_carried = _carry_forward(main, main_published, old)
     missions_carried = _carry_forward(missions, missions_published, old)
     if decided is None and (main_carried.any() or missions_carried.any()):
         # Carried n can break rule 2 against fresh neighbours: apply it again,
         # starting from what is already suppressed (it only ever suppresses more).
-        main_published, missions_published = _suppress(
+        main_published, missions_published, _ = _suppress(
             main,
             missions,
             dims=spec.dims,
@@ -451,19 +628,25 @@ def _metric_published(
     main["carried"] = main_carried
     missions["carried"] = missions_carried
     decisions = (main_published, missions_published)
-    main = main[main_published.to_numpy()]
-    missions = missions[missions_published.to_numpy()]
-    for frame in (main, missions):
-        fresh = ~frame["carried"].to_numpy()
+    frames = []
+    for frame, flags in ((main, main_published), (missions, missions_published)):
+        frame = _perturb(frame[flags.to_numpy()])
+        fresh = ~frame["carried"].to_numpy(dtype=bool)
         extras = frame["extras"].to_numpy(dtype=object, copy=True)
         extras[fresh] = _extras_json(frame[fresh])
         frame["extras"] = extras
-    published = pd.concat([main, missions], ignore_index=True)
+        frames.append(frame)
+    published = pd.concat(frames, ignore_index=True)
     for column in DIMENSIONS:
         if column not in published.columns:
             published[column] = ALL
     if spec.comparisons:
-        comparisons = _comparisons(cube, published=published)
+        any_carried = bool(published["carried"].any())
+        comparisons = _comparisons(
+            cube,
+            published=published,
+            old_comparisons=_old_comparisons(old, dims=spec.dims) if any_carried else {},
+        )
         if comparisons:
             keys = list(zip(*(published[d] for d in spec.dims), strict=True))
             is_main = (published["mission"] == ALL).to_numpy()
@@ -478,7 +661,71 @@ def _metric_published(
     published["country"] = country
     published["year"] = year
     published["currency"] = vocab.CURRENCY_BY_COUNTRY[country]
+    published.attrs["put_back"] = put_back
     return published, decisions
+
+
+def _published_levels(salary: pd.DataFrame | None) -> dict[str, set[str]]:
+    """Each model factor's levels whose one-filter salary cohort is published (rule 5)."""
+    allowed: dict[str, set[str]] = {factor: set() for factor in MODEL_CATEGORICAL}
+    if salary is None or salary.empty:
+        return allowed
+    main = salary[(salary["mission"] == ALL)]
+    filters = (main[list(DIMENSIONS)] != ALL).sum(axis=1)
+    one_filter = main[filters == 1]
+    for factor in MODEL_CATEGORICAL:
+        allowed[factor] = set(one_filter.loc[one_filter[factor] != ALL, factor].tolist())
+    return allowed
+
+
+def _profile_model(
+    employees: pd.DataFrame, *, country: str, year: int, allowed: dict[str, set[str]]
+) -> ModelRelease:
+    """The profile model a snapshot publishes for one country and edition (privacy rule 5).
+
+    Carried from the last published fit unless at least MIN_COHORT answers were
+    added or removed since (the difference of two fits a few answers apart
+    would give those answers away); otherwise fitted on published levels only
+    (a level whose one-filter cohort is suppressed joins "other"), its row
+    count published perturbed. Raises StatsError when it cannot be fitted.
+    """
+    ids = np.sort(employees["id"].to_numpy(dtype=np.int64))
+    last = (
+        ProfileModel.objects.filter(
+            country=country, year=year, snapshot__status=Snapshot.Status.PUBLISHED
+        )
+        .order_by("-snapshot__published_at")
+        .first()
+    )
+    if last is not None and last.fitted_rows:
+        before = np.frombuffer(zlib.decompress(bytes(last.fitted_rows)), dtype=np.int64)
+        if np.setxor1d(before, ids, assume_unique=True).size < MIN_COHORT:
+            return ModelRelease(
+                country=country,
+                year=year,
+                fitted=last.fitted,
+                fitted_on=last.fitted_on,
+                fitted_rows=bytes(last.fitted_rows),
+                carried=True,
+            )
+    fitted = fit_log_salary_model(
+        employees,
+        target="total_fte",
+        numeric=MODEL_NUMERIC,
+        categorical=MODEL_CATEGORICAL,
+        min_level_count=MIN_COHORT,
+        allowed_levels=allowed,
+    )
+    key = int(employees["record_key"].to_numpy(dtype=np.int64).sum()) % KEY_RANGE
+    fitted_on = perturbed_counts(np.array([len(employees)]), np.array([key]))
+    return ModelRelease(
+        country=country,
+        year=year,
+        fitted=fitted.to_dict(),
+        fitted_on=int(fitted_on[0]),
+        fitted_rows=zlib.compress(ids.tobytes()),
+        carried=False,
+    )
 
 
 def snapshot_build(
@@ -500,10 +747,12 @@ def snapshot_build(
     timings["fences"] = time.perf_counter() - started
 
     published_frames: list[pd.DataFrame] = []
-    models: list[tuple[str, int, dict[str, Any]]] = []
+    models: list[ModelRelease] = []
+    before_put_back = after_put_back = 0
     started = time.perf_counter()
     for (country, year), rows in kept.groupby(["country", "year"], sort=True):
         decisions: dict[str, Decisions] = {}
+        salary_cells: pd.DataFrame | None = None
         for spec in METRICS:
             subset = rows[rows["status"] == spec.status]
             if len(subset) < MIN_COHORT:
@@ -517,26 +766,41 @@ def snapshot_build(
                 decided=decisions.get(spec.same_cohorts_as) if spec.same_cohorts_as else None,
             )
             published_frames.append(published)
+            before_put_back += published.attrs["put_back"][0]
+            after_put_back += published.attrs["put_back"][1]
+            if spec.metric == Metric.SALARY:
+                salary_cells = published
         employees = rows[rows["status"] == "employee"]
         if len(employees) >= MODEL_MIN_ROWS:
             try:
-                fitted = fit_log_salary_model(
-                    employees,
-                    target="total_fte",
-                    numeric=MODEL_NUMERIC,
-                    categorical=MODEL_CATEGORICAL,
-                    min_level_count=MIN_COHORT,
+                models.append(
+                    _profile_model(
+                        employees,
+                        country=str(country),
+                        year=int(year),
+                        allowed=_published_levels(salary_cells),
+                    )
                 )
-                models.append((str(country), int(year), fitted.to_dict()))
             except StatsError as error:
                 logger.warning("No profile model for %s %s: %s", country, year, error)
         say(f"{country} {year}: cells computed")
     timings["cells"] = time.perf_counter() - started
     cells = pd.concat(published_frames, ignore_index=True) if published_frames else pd.DataFrame()
+    say(
+        f"privacy rules 1-2: {before_put_back} cells publishable after the greedy pass, "
+        f"{after_put_back} after the put-back pass"
+    )
     return BuildResult(
         cells=cells,
         models=models,
-        notes=_notes(frame, fenced),
+        notes={
+            **_notes(frame, fenced),
+            # Fresh decisions of the metrics that take them (base salary reuses salary's).
+            "suppression": {
+                "published_before_put_back": before_put_back,
+                "published_after_put_back": after_put_back,
+            },
+        },
         timings=timings,
         is_demo=bool((frame["source"] == "demo").any()),
     )
@@ -579,13 +843,18 @@ def _mark_interrupted() -> None:
     )
 
 
-def _money(values: pd.Series) -> pd.Series:
-    """Whole units of currency, half rounded up; missing where the figure is not published."""
-    array = values.to_numpy(dtype=np.float64, na_value=np.nan)
-    return pd.Series(np.floor(array + 0.5), index=values.index).astype("Int64")
+def _published_money(values: pd.Series, metrics: pd.Series) -> pd.Series:
+    """Amounts rounded to their metric's step (privacy rule 4); missing where not published."""
+    amounts = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    steps = metrics.map({str(metric): step for metric, step in MONEY_STEPS.items()}).to_numpy()
+    rounded = np.full(amounts.shape, np.nan)
+    for step in set(steps.tolist()):
+        chosen = steps == step
+        rounded[chosen] = round_money(amounts[chosen], step=int(step))
+    return pd.Series(rounded, index=values.index).astype("Int64")
 
 
-CELL_COLUMNS = ("snapshot_id", *PUBLIC_CELL_COLUMNS, "carried")
+CELL_COLUMNS = ("snapshot_id", *PUBLIC_CELL_COLUMNS, "true_n", "carried")
 
 
 def _cell_table(snapshot: Snapshot, cells: pd.DataFrame) -> pd.DataFrame:
@@ -594,9 +863,10 @@ def _cell_table(snapshot: Snapshot, cells: pd.DataFrame) -> pd.DataFrame:
         table[column] = cells[column]
     table["mission_done"] = cells["mission_done"].astype(bool)
     table["carried"] = cells["carried"].fillna(False).astype(bool)
-    table["n"] = cells["n"].astype(np.int64)
-    for column in ("p10", "p25", "p50", "p75", "p90", "median_ci_low", "median_ci_high"):
-        table[column] = _money(cells[column])
+    table["n"] = cells["published_n"].astype(np.int64)
+    table["true_n"] = cells["n"].astype(np.int64)
+    for column in MONEY_COLUMNS:
+        table[column] = _published_money(cells[column], cells["metric"])
     table["extras"] = cells["extras"]
     return table[list(CELL_COLUMNS)]
 
@@ -632,6 +902,38 @@ def _store_cells(snapshot: Snapshot, cells: pd.DataFrame) -> int:
     return len(table)
 
 
+def _store_memory(snapshot: Snapshot, previous: Snapshot | None) -> int:
+    """Privacy rule 8's memory: every cohort published before and not in this snapshot.
+
+    The previous snapshot's cells and memory whose cohort this snapshot does not
+    publish, with the figures they were last published with. One INSERT ...
+    SELECT per source, probing the new cells through their unique index.
+    """
+    if previous is None:
+        return 0
+    columns = ", ".join(
+        f'"{field.column}"'
+        for field in PastPublication._meta.concrete_fields
+        if field.name not in ("id", "snapshot")
+    )
+    same_cohort = " AND ".join(
+        f'now."{Cell._meta.get_field(name).column}" = past."{name}"' for name in COHORT_KEY_FIELDS
+    )
+    stored = 0
+    with connection.cursor() as cursor:
+        for model in SOURCES.values():
+            cursor.execute(
+                f"INSERT INTO {PastPublication._meta.db_table} (snapshot_id, {columns}) "
+                f"SELECT %s, {columns} FROM {model._meta.db_table} past "
+                "WHERE past.snapshot_id = %s AND NOT EXISTS ("
+                f"SELECT 1 FROM {Cell._meta.db_table} now "
+                f"WHERE now.snapshot_id = %s AND {same_cohort})",
+                [snapshot.pk, previous.pk, snapshot.pk],
+            )
+            stored += max(cursor.rowcount, 0)
+    return stored
+
+
 def _copy_other_editions(snapshot: Snapshot, previous: Snapshot, years: Sequence[int]) -> int:
     """Editions not rebuilt keep the previous snapshot's cells and models unchanged."""
     columns = ", ".join(f'"{c}"' for c in CELL_COLUMNS if c != "snapshot_id")
@@ -646,7 +948,15 @@ def _copy_other_editions(snapshot: Snapshot, previous: Snapshot, years: Sequence
         copied = cursor.rowcount
     ProfileModel.objects.bulk_create(
         [
-            ProfileModel(snapshot=snapshot, country=m.country, year=m.year, fitted=m.fitted)
+            ProfileModel(
+                snapshot=snapshot,
+                country=m.country,
+                year=m.year,
+                fitted=m.fitted,
+                fitted_on=m.fitted_on,
+                fitted_rows=m.fitted_rows,
+                carried=m.carried,
+            )
             for m in previous.models.exclude(year__in=years)
         ]
     )
@@ -677,11 +987,17 @@ def snapshot_publish(
     snapshot = Snapshot.objects.create(
         parameters={
             "min_cohort": MIN_COHORT,
-            "tails_from": 20,
+            "tails_from": MIN_TAILS,
             "fence_k_iqr_log": FENCE_K,
             "quantiles": "Hyndman-Fan type 7",
             "median_ci": "binomial order statistics, 95%",
             "share_ci": "Wilson score, 95%",
+            "perturbation": {
+                "method": "cell key",
+                "key_range": KEY_RANGE,
+                "noise_bound": NOISE_BOUND,
+            },
+            "money_steps": {str(metric): step for metric, step in MONEY_STEPS.items()},
             "editions": list(years) if years is not None else "all",
             "breakdown_max_filters": BREAKDOWN_MAX_FILTERS,
             "previous_snapshot": previous.pk if previous else None,
@@ -697,10 +1013,19 @@ def snapshot_publish(
             count = _store_cells(snapshot, result.cells)
             if years is not None and previous is not None:
                 count += _copy_other_editions(snapshot, previous, years)
+            remembered = _store_memory(snapshot, previous)
             ProfileModel.objects.bulk_create(
                 [
-                    ProfileModel(snapshot=snapshot, country=country, year=year, fitted=fitted)
-                    for country, year, fitted in result.models
+                    ProfileModel(
+                        snapshot=snapshot,
+                        country=release.country,
+                        year=release.year,
+                        fitted=release.fitted,
+                        fitted_on=release.fitted_on,
+                        fitted_rows=release.fitted_rows,
+                        carried=release.carried,
+                    )
+                    for release in result.models
                 ]
             )
             Snapshot.objects.filter(is_current=True).update(is_current=False)
@@ -708,7 +1033,18 @@ def snapshot_publish(
             snapshot.status = Snapshot.Status.PUBLISHED
             snapshot.is_current = True
             snapshot.published_at = timezone.now()
-            snapshot.notes = result.notes
+            snapshot.notes = {
+                **result.notes,
+                "publication": {
+                    "cells": count,
+                    "carried_cells": int(result.cells["carried"].sum())
+                    if not result.cells.empty
+                    else 0,
+                    "remembered_cohorts": remembered,
+                    "models_refitted": sum(not release.carried for release in result.models),
+                    "models_carried": sum(release.carried for release in result.models),
+                },
+            }
             snapshot.timings = {key: round(value, 3) for key, value in result.timings.items()}
             snapshot.cell_count = count
             snapshot.is_demo = result.is_demo

@@ -9,7 +9,6 @@ renders the same "too few answers" block whether it is small or empty.
 from __future__ import annotations
 
 import hashlib
-import math
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -31,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from benchmarks import charts, selectors
+from benchmarks.estimates import ESTIMATE_LEVEL, profile_estimate
 from benchmarks.filtersets import Cohort
 from benchmarks.forms import (
     DAY_RATE,
@@ -52,12 +52,11 @@ from benchmarks.stats import (
     TIER_MEDIUM_FROM,
     LogSalaryModel,
 )
+from benchmarks.stats.perturbation import NOISE_BOUND
 from benchmarks.templatetags.benchmark_format import money_text
 from surveys import vocabulary as vocab
 from surveys.models import Edition
 
-# The profile estimate's prediction interval (DESIGN.md, Statistics).
-ESTIMATE_LEVEL = 0.80
 # How long a rendered fragment is kept; a new snapshot changes the key at once.
 FRAGMENT_CACHE_SECONDS = 3600
 # Widths, in CSS pixels, of the two copies of each chart (CSS shows one).
@@ -99,11 +98,6 @@ def _cohort_labels(cohort: Cohort) -> list[tuple[Any, str]]:
         (DIMENSION_LABELS[dimension], _level_label(dimension, code))
         for dimension, code in cohort.filters.items()
     ]
-
-
-def _whole(value: float) -> int:
-    """Whole currency units, half up: the snapshot's and the API's rounding."""
-    return math.floor(value + 0.5)
 
 
 def _unpublished(request: HttpRequest) -> HttpResponse:
@@ -438,33 +432,36 @@ def _fragment_key(page: str, published: PublishedSnapshot, parts: tuple[Any, ...
 def _factor_notes(profile: dict[str, Any], model: LogSalaryModel) -> list[dict[str, Any]]:
     """How the model read each factor: the level given, the level used, and why they differ.
 
-    A level with too few answers was merged into the model's "other" group; a
-    factor not given is read at "other" when the model has one, else at its
-    reference level (the most common one): the page says which.
+    A factor not given is averaged over its mix in the fitted answers (a
+    predictive margin). A level whose group is not published stands with the
+    model's "other" group, or with the most common level when "other" is itself
+    too small; an unknown level reads the same way, so a level with no answers
+    and a suppressed one look alike (privacy rule 1).
     """
     notes = []
     for factor in ("role", "education", "employer_size", "employer_type", "region"):
         given = profile.get(factor)
+        if not given:
+            notes.append(
+                {
+                    "factor": DIMENSION_LABELS[factor],
+                    "given": "",
+                    "used": gettext("every level, in the answers' mix"),
+                    "reason": gettext("not given: averaged over the answers"),
+                }
+            )
+            continue
         used = model.resolve_level(factor, given)
         if used == model.other_label and used not in (vocab.ALL.get(factor) or ()):
             used_label = gettext("other (groups too small to stand alone)")
         else:
             used_label = _level_label(factor, used)
-        reason = ""
-        if not given:
-            reason = (
-                gettext("not given: read as the most common level")
-                if used == model.reference[factor]
-                else gettext("not given: read as the small groups merged together")
-            )
-        elif used != given:
-            reason = gettext("too few answers for this level alone")
         notes.append(
             {
                 "factor": DIMENSION_LABELS[factor],
-                "given": _level_label(factor, given) if given else "",
+                "given": _level_label(factor, given),
                 "used": used_label,
-                "reason": reason,
+                "reason": gettext("too few answers for this level alone") if used != given else "",
             }
         )
     return notes
@@ -491,7 +488,9 @@ def _estimate_result(filterset: Any, published: PublishedSnapshot) -> dict[str, 
     cleaned = filterset.cleaned_data
     country, year = cleaned["country"], cleaned["year"]
     profile = filterset.profile()
-    model = selectors.profile_model(snapshot=published.snapshot, country=country, year=year)
+    estimate = profile_estimate(
+        snapshot=published.snapshot, country=country, year=year, profile=profile
+    )
     result: dict[str, Any] = {
         "asked": True,
         "country_label": vocab.COUNTRY.label(country),
@@ -499,9 +498,9 @@ def _estimate_result(filterset: Any, published: PublishedSnapshot) -> dict[str, 
         "profile": profile,
         "experience_band": vocab.experience_band(profile["experience_years"]),
     }
-    if model is None:
+    stored = selectors.profile_model(snapshot=published.snapshot, country=country, year=year)
+    if estimate is None or stored is None:
         return result
-    prediction = model.predict(profile, level=ESTIMATE_LEVEL)
     explorer_parameters = {
         "country": country,
         "year": year,
@@ -510,14 +509,14 @@ def _estimate_result(filterset: Any, published: PublishedSnapshot) -> dict[str, 
     }
     result.update(
         prediction={
-            "estimate": _whole(prediction.estimate),
-            "low": _whole(prediction.low),
-            "high": _whole(prediction.high),
-            "n": prediction.n,
-            "level": round(prediction.level * 100),
-            "currency": vocab.CURRENCY_BY_COUNTRY[country],
+            "estimate": estimate.estimate,
+            "low": estimate.low,
+            "high": estimate.high,
+            "n": estimate.fitted_on,
+            "level": round(estimate.level * 100),
+            "currency": estimate.currency,
         },
-        factors=_factor_notes(profile, model),
+        factors=_factor_notes(profile, stored.model),
         explorer_url=f"{reverse('benchmarks')}?{urlencode(explorer_parameters)}",
         api_url=_api_url(
             ("estimate", ""),
@@ -600,5 +599,6 @@ def methodology(request: HttpRequest) -> HttpResponse:
             tier_high=TIER_HIGH_FROM,
             fence_k=f"{FENCE_K:g}",
             estimate_level=round(ESTIMATE_LEVEL * 100),
+            noise_bound=NOISE_BOUND,
         ),
     )

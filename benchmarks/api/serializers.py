@@ -13,7 +13,6 @@ so the two cannot be told apart (DESIGN.md privacy rule 1).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -34,11 +33,6 @@ BASIS = {Metric.SALARY: "total", Metric.SALARY_BASE: "base"}
 PERCENTILE_FIELDS = ("p10", "p25", "p50", "p75", "p90")
 # Share families of a cell's extras and the key each has in a payload.
 SHARE_FAMILIES = (("under", "shares_under"), ("missions", "missions"), ("kpis", "kpis"))
-
-
-def whole(value: float) -> int:
-    """Whole units of currency, half rounded up (as the snapshot rounds its figures)."""
-    return math.floor(value + 0.5)
 
 
 def snapshot_payload(published: PublishedSnapshot) -> dict[str, Any]:
@@ -334,13 +328,15 @@ class EstimateAnswerSerializer(serializers.Serializer):
         "80% prediction interval for one person of that profile.", required=False
     )
     fitted_on = serializers.IntegerField(
-        required=False, help_text="Answers the model was fitted on."
+        required=False,
+        help_text="Answers the model was fitted on: a perturbed count (privacy rules 3 and 5).",
     )
     levels_used = serializers.DictField(
         child=serializers.CharField(),
         required=False,
-        help_text="The model level each factor was read at: rare levels are merged into `other`, "
-        "a factor not given is read at its most common level.",
+        help_text="The model level each factor was read at: levels whose one-filter cohort is "
+        "not published are merged into `other`; `*` marks a factor not given, averaged over its "
+        "mix in the fitted answers.",
     )
     snapshot = PublishedSnapshotSerializer()
 

@@ -63,8 +63,8 @@ from benchmarks.api.serializers import (
     figures,
     snapshot_payload,
     unpublished_payload,
-    whole,
 )
+from benchmarks.estimates import profile_estimate
 from benchmarks.filtersets import (
     AmountFilter,
     BenchmarkFilterSet,
@@ -83,7 +83,6 @@ from benchmarks.filtersets import (
 from benchmarks.models import SHARE_FAMILIES, Cell, Metric
 from benchmarks.selectors import PublishedSnapshot
 from benchmarks.stats import share_percent
-from surveys import vocabulary as vocab
 from surveys.api.serializers import DetailSerializer
 from surveys.api.throttling import ClientRateThrottle
 from surveys.api.views import LANG_PARAMETER, request_language
@@ -93,8 +92,7 @@ INVALID_PARAMETERS = gettext_noop("Invalid query parameters: %(names)s.")
 CACHE_CONTROL = "public, max-age=300"
 # Part of every ETag: bump it when the shape of the answers changes, so that
 # caches drop answers of the same snapshot in the old shape.
-PAYLOAD_VERSION = "1"
-ESTIMATE_LEVEL = 0.80
+PAYLOAD_VERSION = "2"
 
 
 class FirstRenderer(BaseContentNegotiation):
@@ -519,8 +517,10 @@ class EstimateView(SnapshotReadView):
             "model gives a profile, with an 80% prediction interval, in whole currency units. "
             "The model is fitted per country and edition on the main effects of experience "
             "years, education, employer size and type, region and role; a level with fewer "
-            "than 10 answers is merged into `other`, and a factor not given is read at its most "
-            "common level (`levels_used` says which). An estimate, not a cohort."
+            "than 10 answers (whose one-filter cohort is not published) is merged into `other`, "
+            "and a factor not given is averaged over its mix in the fitted answers (a predictive "
+            "margin; `levels_used` shows `*` for it). Amounts are rounded to 100 and "
+            "`fitted_on` is a perturbed count (privacy rules 4 and 5). An estimate, not a cohort."
         ),
         filterset_class=EstimateFilterSet,
         answer=EstimateAnswerSerializer,
@@ -537,24 +537,25 @@ class EstimateView(SnapshotReadView):
             "year": year,
             **{name: value for name, value in profile.items() if value is not None},
         }
-        model = selectors.profile_model(snapshot=published.snapshot, country=country, year=year)
-        if model is None:
+        estimate = profile_estimate(
+            snapshot=published.snapshot, country=country, year=year, profile=profile
+        )
+        if estimate is None:
             return Response(
                 {"kind": "estimate", **unpublished_payload(echo, published, key="profile")}
             )
-        prediction = model.predict(profile, level=ESTIMATE_LEVEL)
         return Response(
             {
                 "kind": "estimate",
                 "profile": echo,
                 "published": True,
-                "currency": vocab.CURRENCY_BY_COUNTRY[country],
+                "currency": estimate.currency,
                 "unit": UNITS[Metric.SALARY],
                 "basis": BASIS[Metric.SALARY],
-                "estimate": whole(prediction.estimate),
-                "prediction_interval80": [whole(prediction.low), whole(prediction.high)],
-                "fitted_on": prediction.n,
-                "levels_used": dict(prediction.levels_used),
+                "estimate": estimate.estimate,
+                "prediction_interval80": [estimate.low, estimate.high],
+                "fitted_on": estimate.fitted_on,
+                "levels_used": dict(estimate.levels_used),
                 "snapshot": snapshot_payload(published),
             }
         )

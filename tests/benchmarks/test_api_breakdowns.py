@@ -13,15 +13,12 @@ from benchmarks.models import Cell, Metric, ProfileModel
 from surveys.models import SurveyResponse
 from tests.benchmarks import api_fixtures
 from tests.benchmarks.api_fixtures import Published, cell, published_json
+from tests.expected import published_count, published_money
 
 pytestmark = pytest.mark.django_db
 published = api_fixtures.published
 
 API = "/api/v1/benchmarks"
-
-
-def rounded(value: float) -> int:
-    return math.floor(value + 0.5)
 
 
 def test_a_breakdown_lists_every_published_level_in_order_with_the_comparison(
@@ -55,13 +52,20 @@ def test_a_breakdown_lists_every_published_level_in_order_with_the_comparison(
         )
         for code in comparison["groups"]
     }
-    assert sum(len(values) for values in salaries.values()) == cell(published, Metric.SALARY).n
+    size = sum(len(values) for values in salaries.values())
+    assert size == cell(published, Metric.SALARY).true_n
+    # Its size is a perturbed count of exactly those answers (privacy rules 3 and 6).
+    keys = SurveyResponse.objects.filter(
+        edition__year=2026, country="FR", status="employee", education__in=comparison["groups"]
+    ).values_list("record_key", flat=True)
+    assert comparison["n"] == published_count(keys)
+    # Statistics are published rounded: H and effect size to 0.01, p to two digits.
     expected = stats.kruskal(*salaries.values())
-    assert comparison["h"] == pytest.approx(expected.statistic, abs=1e-4)
-    assert comparison["p_value"] == pytest.approx(expected.pvalue, rel=1e-6)
-    assert comparison["epsilon_squared"] == pytest.approx(
-        expected.statistic / (cell(published, Metric.SALARY).n - 1), abs=1e-4
-    )
+    assert comparison["h"] == round(expected.statistic, 2)
+    assert comparison["p_value"] == float(f"{expected.pvalue:.2g}")
+    k = len(comparison["groups"])
+    bias_corrected = (expected.statistic - k + 1) / (size - k)  # DESIGN.md, Statistics
+    assert comparison["epsilon_squared"] == round(max(bias_corrected, 0.0), 2)
     assert [(pair["a"], pair["b"]) for pair in comparison["pairwise"]] == [
         ("bac2", "bac3"),
         ("bac2", "bac5"),
@@ -104,22 +108,42 @@ def test_the_mission_breakdown_sets_those_who_do_it_beside_those_who_do_not(
     assert body["comparison"] is None
     assert "shares_under" in body["levels"][0]
     by_mission: dict[str, dict[bool, int]] = {}
+    true_n: dict[str, dict[bool, int]] = {}
     for level in body["levels"]:
         by_mission.setdefault(level["level"], {})[level["done"]] = level["n"]
+        stored = Cell.objects.get(
+            snapshot=published.snapshot,
+            metric=Metric.DAY_RATE,
+            country="FR",
+            year=2026,
+            mission=level["level"],
+            mission_done=level["done"],
+            region="",
+            experience="",
+            education="",
+            role="",
+        )
+        assert level["n"] == stored.n
+        true_n.setdefault(level["level"], {})[level["done"]] = stored.true_n
         assert level["cohort"] == {"country": "FR", "year": 2026, "mission": level["level"]}
     # Vocabulary order. The test answers only ever pick four missions: for the
     # others nobody does it, and "those who do not" are the whole cohort.
     assert list(by_mission)[:4] == ["animation", "content", "moderation", "customer-care"]
-    for mission, counts in by_mission.items():
+    # The true counts add up; the published ones carry their own noise (privacy rule 3).
+    for mission, counts in true_n.items():
         if mission in ("animation", "content", "moderation", "crisis"):
-            assert counts[True] + counts[False] == overall.n, mission
+            assert counts[True] + counts[False] == overall.true_n, mission
         else:
-            assert counts == {False: overall.n}, mission
-    animation = SurveyResponse.objects.filter(
-        edition__year=2026, country="FR", status="freelance", missions_mask__gt=0
+            assert counts == {False: overall.true_n}, mission
+            # The same answers as the whole cohort: the same perturbed count.
+            assert by_mission[mission] == {False: overall.n}, mission
+    freelancers = SurveyResponse.objects.filter(
+        edition__year=2026, country="FR", status="freelance"
     )
-    done = sum(1 for mask in animation.values_list("missions_mask", flat=True) if mask & 1)
-    assert by_mission["animation"][True] == done
+    animation = [
+        key for key, mask in freelancers.values_list("record_key", "missions_mask") if mask & 1
+    ]
+    assert by_mission["animation"][True] == published_count(animation)
 
 
 def test_a_breakdown_with_no_published_level_is_not_published(
@@ -188,12 +212,18 @@ def test_the_estimate_is_the_models_median_with_an_80_percent_prediction_interva
         "currency": "EUR",
         "unit": "gross_annual_fte",
         "basis": "total",
-        "estimate": rounded(math.exp(log_estimate)),
+        # Rounded to 100 like every published salary (privacy rule 4).
+        "estimate": published_money(math.exp(log_estimate), 100),
         "prediction_interval80": [
-            rounded(math.exp(log_estimate - spread)),
-            rounded(math.exp(log_estimate + spread)),
+            published_money(math.exp(log_estimate - spread), 100),
+            published_money(math.exp(log_estimate + spread), 100),
         ],
-        "fitted_on": fitted["n"],
+        # A perturbed count of the employees it was fitted on (privacy rule 5).
+        "fitted_on": published_count(
+            SurveyResponse.objects.filter(
+                edition__year=2026, country="FR", status="employee"
+            ).values_list("record_key", flat=True)
+        ),
         "levels_used": {
             "education": "bac5",
             "employer_size": "large",
@@ -205,14 +235,40 @@ def test_the_estimate_is_the_models_median_with_an_80_percent_prediction_interva
     }
 
 
-def test_a_factor_left_out_is_read_at_its_most_common_level(
+def test_a_factor_left_out_is_averaged_over_its_mix_not_read_at_one_level(
     published: Published, client: Client
 ) -> None:
-    body = client.get(f"{API}/estimate/", {"experience_years": "4"}).json()
+    profile = {
+        "experience_years": 4,
+        "education": "bac5",
+        "employer_size": "large",
+        "region": "FR-ARA",
+        "employer_type": "agency",
+    }
+    body = client.get(f"{API}/estimate/", profile).json()
     fitted = ProfileModel.objects.get(snapshot=published.snapshot, country="FR", year=2026).fitted
 
-    assert body["profile"] == {"country": "FR", "year": 2026, "experience_years": 4}
-    assert body["levels_used"] == fitted["reference"]
+    assert body["profile"] == {"country": "FR", "year": 2026, **profile}
+    assert body["levels_used"]["role"] == "*"
+    # Computed by hand: the mixture of each role's predictive t distribution,
+    # weighted by the role's share of the fitted answers; its median, on a grid.
+    df = fitted["n"] - fitted["p"]
+    means, scales, weights = [], [], []
+    for role, weight in fitted["level_shares"]["role"].items():
+        x0 = _design_row(fitted, {**profile, "role": role})
+        means.append(float(x0 @ np.array(fitted["coefficients"])))
+        scales.append(
+            math.sqrt(fitted["residual_variance"] * (1 + x0 @ np.array(fitted["xtx_inv"]) @ x0))
+        )
+        weights.append(weight)
+    grid = np.linspace(min(means) - 1, max(means) + 1, 400_001)
+    cdf = sum(
+        w * stats.t.cdf((grid - m) / sc, df)
+        for w, m, sc in zip(weights, means, scales, strict=True)
+    ) / sum(weights)
+    median = math.exp(grid[np.searchsorted(cdf, 0.5)])
+    assert abs(body["estimate"] - median) <= 50 + 1  # rounded to the nearest 100
+    assert body["estimate"] % 100 == 0
     low, high = body["prediction_interval80"]
     assert low < body["estimate"] < high
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
 
 import numpy as np
 import pytest
@@ -16,15 +15,12 @@ from surveys import vocabulary as vocab
 from surveys.models import SurveyResponse
 from tests.benchmarks import api_fixtures
 from tests.benchmarks.api_fixtures import Published, cell, published_json
+from tests.expected import published_count, published_money
 
 pytestmark = pytest.mark.django_db
 published = api_fixtures.published
 
 API = "/api/v1/benchmarks"
-
-
-def rounded(value: float) -> int:
-    return math.floor(value + 0.5)
 
 
 def test_a_day_rate_cohort_answers_with_its_percentiles_interval_and_shares(
@@ -35,31 +31,33 @@ def test_a_day_rate_cohort_answers_with_its_percentiles_interval_and_shares(
     assert response.status_code == 200
     body = response.json()
     # The cohort's day rates, straight from the answers (3 to 5 completed years).
-    rates = np.array(
-        SurveyResponse.objects.filter(
-            edition__year=2026,
-            country="FR",
-            status="freelance",
-            experience_years__gte=3,
-            experience_years__lte=5,
-        ).values_list("day_rate", flat=True),
-        dtype=float,
+    members = SurveyResponse.objects.filter(
+        edition__year=2026,
+        country="FR",
+        status="freelance",
+        experience_years__gte=3,
+        experience_years__lte=5,
     )
+    rates = np.array(members.values_list("day_rate", flat=True), dtype=float)
+    keys = np.array(members.values_list("record_key", flat=True))
+    assert rates.size == 30
     assert body["cohort"] == {"country": "FR", "year": 2026, "experience": "3-5"}
     assert body["published"] is True
-    assert body["n"] == rates.size == 30
+    # 30 answers, published with the noise of their cell key (privacy rule 3).
+    assert body["n"] == published_count(keys.tolist())
     assert body["confidence"] == "medium"  # 20 <= n < 50
     assert body["currency"] == "EUR"
     assert body["unit"] == "day_rate_excl_vat"
     assert "basis" not in body
-    # Type 7 quantiles (numpy's default), rounded to whole euros.
+    # Type 7 quantiles (numpy's default), rounded to 5 euros (privacy rule 4).
     assert body["percentiles"] == {
-        name: rounded(np.quantile(rates, q))
+        name: published_money(np.quantile(rates, q), 5)
         for name, q in (("p10", 0.1), ("p25", 0.25), ("p50", 0.5), ("p75", 0.75), ("p90", 0.9))
     }
     low, high = body["median_ci95"]
     assert low <= body["percentiles"]["p50"] <= high
-    under_400 = round(100 * (rates < 400).mean())
+    # From perturbed counts, numerator and denominator alike.
+    under_400 = round(100 * min(published_count(keys[rates < 400].tolist()), body["n"]) / body["n"])
     assert body["shares_under"]["400"]["percent"] == under_400
     assert set(body["shares_under"]) == {"200", "300", "400", "500"}
     share_low, share_high = body["shares_under"]["400"]["ci95"]
@@ -125,8 +123,9 @@ def test_the_edition_defaults_to_the_latest_published_and_others_can_be_asked(
     assert earlier["cohort"] == {"country": "FR", "year": 2025}
     freelancers_2025 = SurveyResponse.objects.filter(
         edition__year=2025, country="FR", status="freelance"
-    ).count()
-    assert earlier["n"] == freelancers_2025 == cell(published, Metric.DAY_RATE, year=2025).n
+    ).values_list("record_key", flat=True)
+    assert earlier["n"] == published_count(freelancers_2025)
+    assert earlier["n"] == cell(published, Metric.DAY_RATE, year=2025).n
 
 
 def test_p10_and_p90_are_left_out_under_twenty_answers(

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils.http import http_date
 
 from benchmarks import selectors
-from benchmarks.api.views import CSV_HEADER
+from benchmarks.api.views import CSV_HEADER, PAYLOAD_VERSION
 from benchmarks.models import Cell, Snapshot
 from tests.benchmarks import api_fixtures
 from tests.benchmarks.api_fixtures import Published
@@ -127,7 +127,9 @@ def test_answers_may_be_cached_for_five_minutes_and_carry_the_snapshots_validato
         response = client.get(f"{API}/{path}")
 
         assert response["Cache-Control"] == "public, max-age=300", path
-        assert response["ETag"] == f'"1-{snapshot.pk}-{int(snapshot.published_at.timestamp())}"'
+        assert response["ETag"] == (
+            f'"{PAYLOAD_VERSION}-{snapshot.pk}-{int(snapshot.published_at.timestamp())}"'
+        )
         assert response["Last-Modified"] == http_date(int(snapshot.published_at.timestamp()))
         # No cookie, and no variant per cookie: one cached copy serves everyone.
         assert not response.cookies

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from benchmarks import selectors
-from benchmarks.models import ALL, DIMENSIONS, Cell, Metric, Snapshot
+from benchmarks.models import ALL, DIMENSIONS, Cell, Metric, PastPublication, Snapshot
 from benchmarks.snapshots import DAY_RATE_DIMENSIONS, SnapshotError, snapshot_publish
 from benchmarks.stats import (
     MIN_COHORT,
@@ -17,6 +17,7 @@ from benchmarks.stats import (
     fit_log_salary_model,
 )
 from surveys.models import Edition, SurveyResponse
+from tests.expected import published_count, published_money
 
 
 def cells_frame(snapshot: Snapshot, **filters: object) -> pd.DataFrame:
@@ -35,7 +36,9 @@ def test_it_publishes_a_snapshot_that_readers_then_see(make_answers) -> None:
     )
     assert overall is not None
     employees = SurveyResponse.objects.filter(status="employee").count()
-    assert overall.n <= employees and overall.n >= employees - 5  # a few may be fenced out
+    true_n = Cell.objects.get(pk=overall.pk).true_n
+    assert employees - 5 <= true_n <= employees  # a few may be fenced out
+    assert abs(overall.n - true_n) <= 2  # perturbed (privacy rule 3)
     assert overall.confidence == "high"
     assert overall.p10 <= overall.p25 <= overall.p50 <= overall.p75 <= overall.p90
     assert overall.median_ci_low <= overall.p50 <= overall.median_ci_high
@@ -45,12 +48,8 @@ def test_it_publishes_a_snapshot_that_readers_then_see(make_answers) -> None:
 def test_every_published_figure_matches_an_independent_computation(make_answers) -> None:
     make_answers(300, seed=2, freelance_share=0.0)
     snapshot = snapshot_publish()
-    values = np.array(
-        SurveyResponse.objects.filter(status="employee", region="FR-ARA").values_list(
-            "total_fte", flat=True
-        ),
-        dtype=float,
-    )
+    rows = SurveyResponse.objects.filter(status="employee", region="FR-ARA")
+    values = np.array(rows.values_list("total_fte", flat=True), dtype=float)
     cell = selectors.cell_lookup(
         snapshot=snapshot,
         metric=Metric.SALARY,
@@ -58,20 +57,27 @@ def test_every_published_figure_matches_an_independent_computation(make_answers)
         year=2026,
         filters={"region": "FR-ARA"},
     )
-    assert cell is not None and cell.n == values.size
+    assert cell is not None and cell.n == published_count(rows.values_list("record_key", flat=True))
+    assert cell.n >= 20
     expected = np.quantile(values, [0.1, 0.25, 0.5, 0.75, 0.9])  # numpy's default is type 7
     published = [cell.p10, cell.p25, cell.p50, cell.p75, cell.p90]
-    assert published == [int(np.floor(v + 0.5)) for v in expected]
+    assert published == [published_money(v, 100) for v in expected]
+    assert all(
+        amount % 100 == 0 for amount in (*published, cell.median_ci_low, cell.median_ci_high)
+    )
 
 
 def test_day_rate_cells_carry_the_shares_under_each_threshold(make_answers) -> None:
     make_answers(300, seed=3, freelance_share=1.0)
     snapshot = snapshot_publish()
     rates = np.array(SurveyResponse.objects.values_list("day_rate", flat=True), dtype=float)
+    keys = np.array(SurveyResponse.objects.values_list("record_key", flat=True))
     cell = selectors.cell_lookup(snapshot=snapshot, metric=Metric.DAY_RATE, country="FR", year=2026)
-    assert cell is not None and cell.n == rates.size
+    assert cell is not None and cell.n == published_count(keys.tolist())
+    # The share is computed from perturbed counts: numerator and denominator alike.
+    under = min(published_count(keys[rates < 300].tolist()), cell.n)
     share, low, high = selectors.cell_shares(cell)["under"]["300"]
-    assert share == round(100 * (rates < 300).mean())
+    assert share == round(100 * under / cell.n)
     assert low <= share <= high
     # Freelancers have no employer: no day-rate cell filters on one.
     assert not Cell.objects.filter(metric=Metric.DAY_RATE).exclude(employer_size=ALL).exists()
@@ -95,6 +101,8 @@ def test_an_attacker_walking_every_published_cell_finds_no_subtraction_leak(make
     assert len(frame) > 50
     for (metric, _country, _year), cells in frame.groupby(["metric", "country", "year"]):
         dims = list(DAY_RATE_DIMENSIONS if metric == Metric.DAY_RATE else DIMENSIONS)
+        # Rules 1 and 2 hold on the true counts; the published ones carry noise on top.
+        cells = cells.assign(n=cells["true_n"])
         main = cells[cells["mission"] == ALL].assign(mission_flag=ALL)
         assert check_subtraction_rules(main, dims=dims, all_value=ALL) == []
         for mission, family in cells[cells["mission"] != ALL].groupby("mission"):
@@ -111,8 +119,8 @@ def test_a_few_more_answers_never_move_a_published_n_by_one_to_nine(make_answers
     second = snapshot_publish()
 
     key = ["metric", "country", "year", *DIMENSIONS, "mission", "mission_done"]
-    before = cells_frame(first).set_index(key)["n"]
-    after = cells_frame(second).set_index(key)["n"]
+    before = cells_frame(first).set_index(key)["true_n"]
+    after = cells_frame(second).set_index(key)["true_n"]
     both = before.index.intersection(after.index)
     moved = (after.loc[both] - before.loc[both]).abs()
     assert len(both) > 0
@@ -218,7 +226,8 @@ def test_rebuilding_one_edition_keeps_the_others_figures(make_answers) -> None:
 def test_the_profile_model_is_stored_with_the_snapshot(make_answers) -> None:
     make_answers(300, seed=16, freelance_share=0.0)
     snapshot = snapshot_publish()
-    stored = LogSalaryModel.from_dict(snapshot.models.get(country="FR", year=2026).fitted)
+    release = snapshot.models.get(country="FR", year=2026)
+    stored = LogSalaryModel.from_dict(release.fitted)
     (used,) = [r["used"] for r in snapshot.notes["exclusions"] if r["status"] == "employee"]
     employees = SurveyResponse.objects.filter(status="employee")
     assert used == employees.count()  # nothing fenced out: the model saw every employee
@@ -233,11 +242,27 @@ def test_the_profile_model_is_stored_with_the_snapshot(make_answers) -> None:
             "role",
         )
     )
+    factors = ["education", "employer_size", "employer_type", "region", "role"]
+    # Privacy rule 5: only levels whose one-filter cohort is published stand alone.
+    published_levels = {
+        factor: set(
+            Cell.objects.filter(
+                snapshot=snapshot,
+                metric=Metric.SALARY,
+                mission=ALL,
+                **{other: ALL for other in DIMENSIONS if other != factor},
+            )
+            .exclude(**{factor: ALL})
+            .values_list(factor, flat=True)
+        )
+        for factor in factors
+    }
     refit = fit_log_salary_model(
         frame,
         target="total_fte",
         numeric=["experience_years"],
-        categorical=["education", "employer_size", "employer_type", "region", "role"],
+        categorical=factors,
+        allowed_levels=published_levels,
     )
     profile = {
         "experience_years": 4,
@@ -249,7 +274,82 @@ def test_the_profile_model_is_stored_with_the_snapshot(make_answers) -> None:
     }
     from_snapshot, direct = stored.predict(profile), refit.predict(profile)
     assert from_snapshot.n == used
+    # What readers see of its size is a perturbed count of the same answers.
+    assert release.fitted_on == published_count(employees.values_list("record_key", flat=True))
     assert from_snapshot.low < from_snapshot.estimate < from_snapshot.high
     assert (from_snapshot.estimate, from_snapshot.low, from_snapshot.high) == pytest.approx(
         (direct.estimate, direct.low, direct.high), rel=1e-9
     )
+
+
+def test_the_model_is_carried_until_ten_answers_changed(make_answers) -> None:
+    make_answers(300, seed=17, freelance_share=0.0)
+    first = snapshot_publish().models.get(country="FR", year=2026)
+    make_answers(9, seed=18, freelance_share=0.0)
+    second = snapshot_publish().models.get(country="FR", year=2026)
+    # Nine new answers: the last fit is carried, so two estimates a few answers
+    # apart cannot be differenced into one salary (privacy rule 5).
+    assert second.carried and second.fitted == first.fitted
+    assert second.fitted_on == first.fitted_on
+    make_answers(1, seed=19, freelance_share=0.0)
+    third = snapshot_publish().models.get(country="FR", year=2026)
+    # Ten changed since the last published fit (not since the previous snapshot): refitted.
+    assert not third.carried and third.fitted != first.fitted
+
+
+def test_a_cohort_published_again_is_compared_with_its_last_publication(make_answers) -> None:
+    make_answers(400, seed=20, freelance_share=0.0)
+    first = snapshot_publish()
+    alone = {dimension: ALL for dimension in DIMENSIONS if dimension != "region"}
+    cell = (
+        Cell.objects.filter(snapshot=first, metric=Metric.SALARY, mission=ALL, **alone)
+        .exclude(region=ALL)
+        .first()
+    )
+    assert cell is not None and cell.true_n >= 20
+    members = SurveyResponse.objects.filter(status="employee", region=cell.region)
+    hidden = list(members.values_list("pk", flat=True)[: cell.true_n - 5])
+    # The region drops under the threshold: not published, but remembered.
+    SurveyResponse.objects.filter(pk__in=hidden).update(state="withdrawn")
+    second = snapshot_publish()
+    region = {"metric": Metric.SALARY, "mission": ALL, "region": cell.region, **alone}
+    assert not Cell.objects.filter(snapshot=second, **region).exists()
+    assert PastPublication.objects.get(snapshot=second, **region).true_n == cell.true_n
+    # Back with three answers fewer than when it was last published, two
+    # snapshots ago: publishing it fresh would reveal a group of three.
+    SurveyResponse.objects.filter(pk__in=hidden[3:]).update(state="accepted")
+    third = snapshot_publish()
+    again = Cell.objects.filter(snapshot=third, **region).first()
+    assert again is None or (again.carried and again.true_n == cell.true_n)
+    # And for every cohort: since its last publication, in whichever earlier
+    # snapshot, its true n moved by 0 or at least MIN_COHORT (privacy rule 8).
+    key = ["metric", "country", "year", *DIMENSIONS, "mission", "mission_done"]
+    last: dict[tuple[object, ...], int] = {}
+    for earlier in (first, second):
+        for row in Cell.objects.filter(snapshot=earlier).values(*key, "true_n"):
+            last[tuple(row[k] for k in key)] = row["true_n"]
+    compared = 0
+    for row in Cell.objects.filter(snapshot=third).values(*key, "true_n"):
+        before = last.get(tuple(row[k] for k in key))
+        if before is not None:
+            compared += 1
+            assert abs(row["true_n"] - before) in (0, *range(MIN_COHORT, 10_000)), row
+    assert compared > 100
+
+
+def test_the_put_back_pass_publishes_at_least_what_the_greedy_pass_did(make_answers) -> None:
+    make_answers(600, seed=21)
+    snapshot = snapshot_publish()
+    suppression = snapshot.notes["suppression"]
+    assert suppression["published_after_put_back"] >= suppression["published_before_put_back"]
+    # Salary and day-rate cells decided here; base salary repeats salary's decisions.
+    fresh = Cell.objects.filter(snapshot=snapshot).exclude(metric=Metric.SALARY_BASE).count()
+    assert suppression["published_after_put_back"] == fresh
+
+
+def test_record_keys_and_cell_keys_share_one_range() -> None:
+    from benchmarks.stats.perturbation import KEY_RANGE
+    from surveys.models import RECORD_KEY_RANGE
+
+    # A cell key is a sum of record keys modulo this range (privacy rule 3).
+    assert RECORD_KEY_RANGE == KEY_RANGE

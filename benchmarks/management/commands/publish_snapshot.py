@@ -56,3 +56,10 @@ class Command(BaseCommand):
                 f"in {seconds:.1f} s."
             )
         )
+        suppression = snapshot.notes.get("suppression", {})
+        if suppression:
+            self.stdout.write(
+                f"Privacy rules 1-2 published {suppression['published_before_put_back']} cells "
+                f"before the put-back pass and {suppression['published_after_put_back']} after it "
+                "(fresh decisions; base salary follows total salary)."
+            )

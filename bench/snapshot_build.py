@@ -112,7 +112,8 @@ def measure(size: int) -> None:
         print(f"bare SQL, all three metrics {bare_total:9.2f}")
         print(f"ours: publish_snapshot      {ours:9.2f}   peak memory {memory:,.0f} MiB")
         print(f"ratio ours / bare SQL       {ours / bare_total:9.2f}   (target <= 1.0)")
-        print(f"  {output.splitlines()[-1] if output else ''}")
+        for line in output.splitlines()[-2:]:
+            print(f"  {line}")
 
 
 def main(argv: list[str] | None = None) -> None:

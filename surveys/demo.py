@@ -651,7 +651,9 @@ def _submission_days(
     starts = np.array([np.datetime64(f"{y}-01-01", "D") for y in years.tolist()])
     ends = np.array([np.datetime64(f"{y + 1}-01-01", "D") for y in years.tolist()])
     if until is not None:
-        limit = np.datetime64(date(until.year, until.month, until.day), "D") + 1
+        limit = np.datetime64(date(until.year, until.month, until.day), "D") + np.timedelta64(
+            1, "D"
+        )
         # An edition whose year has not begun by `until` keeps its whole year.
         ends = np.where((limit > starts) & (limit < ends), limit, ends)
     spans = (ends - starts).astype(np.int64)[year_index]

@@ -15,7 +15,7 @@ FIND_PYTHON = for candidate in "$$PYTHON" python3.13 python3.12 \
 	    command -v "$$candidate"; exit 0; fi; \
 	done; exit 1
 
-.PHONY: install run serve test lint format bench messages clean
+.PHONY: install run serve worker test lint format bench messages clean
 
 install: $(VENV)/.installed
 
@@ -36,6 +36,13 @@ run: install
 	$(MANAGE) publish_snapshot --if-none
 	@echo "cmbench: http://127.0.0.1:$(PORT)/"
 	$(MANAGE) runserver --noreload 127.0.0.1:$(PORT)
+
+# The production path on one machine: `TASKS_BACKEND=django_tasks_db.DatabaseBackend make run`
+# in one terminal and `make worker` in another; the admin's "publish" then only queues
+# the build and this worker runs it (docs/operations.md). Plain `make run` needs no worker.
+worker: install
+	$(MANAGE) migrate --no-input
+	TASKS_BACKEND=$${TASKS_BACKEND:-django_tasks_db.DatabaseBackend} $(MANAGE) db_worker --no-reload
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -253,3 +253,75 @@ class ProfileModel(models.Model):
 
     def __str__(self) -> str:
         return f"model {self.country} {self.year} (snapshot #{self.snapshot_id})"
+
+
+class SnapshotBuildQuerySet(models.QuerySet["SnapshotBuild"]):
+    def in_progress(self) -> SnapshotBuildQuerySet:
+        """The build queued or running, if any (at most one: the constraint below)."""
+        return self.filter(in_progress=True)
+
+
+class SnapshotBuild(models.Model):
+    """One request to build and publish a snapshot, followed from the queue to its end.
+
+    Written by benchmarks.tasks: the admin's "publish" (or the schedule) creates
+    it queued, the worker marks it running and records the build's current
+    stage and a heartbeat, then published with its snapshot or failed with the
+    error. At most one build is queued or running: the partial unique index on
+    `in_progress` refuses a second one in the database itself, so two editors
+    clicking at once cannot start two builds.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        PUBLISHED = "published", _("published")
+        FAILED = "failed", _("failed")
+
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    # True exactly while queued or running (checked below); unique while true.
+    in_progress = models.BooleanField(default=True, editable=False)
+    # The editions to rebuild (years); null: every edition.
+    editions = models.JSONField(_("editions"), null=True, blank=True)
+    requested_by = models.CharField(_("requested by"), max_length=150, blank=True)
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Written by the worker every few seconds while it builds: a running build
+    # not heard from for benchmarks.tasks.LOST_AFTER lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The build's last progress message ("FR 2026: cells computed").
+    stage = models.CharField(_("stage"), max_length=300, blank=True)
+    # The id of the task result in the tasks backend (django_tasks_db's DBTaskResult).
+    task_id = models.CharField(_("task"), max_length=64, blank=True)
+    snapshot = models.ForeignKey(
+        Snapshot,
+        verbose_name=_("snapshot"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="builds",
+    )
+    error = models.TextField(_("error"), blank=True)
+
+    objects = SnapshotBuildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = _("snapshot build")
+        verbose_name_plural = _("snapshot builds")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["in_progress"],
+                condition=Q(in_progress=True),
+                name="one_snapshot_build_in_progress",
+            ),
+            models.CheckConstraint(
+                condition=Q(in_progress=True, state__in=["queued", "running"])
+                | Q(in_progress=False, state__in=["published", "failed"]),
+                name="snapshot_build_in_progress_matches_state",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"build #{self.pk} {self.get_state_display()}"

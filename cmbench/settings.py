@@ -103,6 +103,10 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # The database task backend: its queue table and its `db_worker` command.
+    "django_tasks_db",
+    # The project's wiring: its deploy checks (cmbench.checks).
+    "cmbench.apps.CmbenchConfig",
     "surveys",
     "benchmarks",
     "guides",
@@ -268,8 +272,9 @@ if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Admin sign-in: a client (the salted hash of its address, as for survey
-# throttles) gets this many failed attempts per window, then 429 until the
-# window ends (cmbench.middleware.AdminLoginThrottleMiddleware).
+# throttles) gets this many failed attempts per sliding window, then 429 until
+# enough of them have slid out (cmbench.middleware.AdminLoginThrottleMiddleware;
+# every limit counts atomically in cmbench.limits).
 ADMIN_LOGIN_MAX_FAILURES = env_int("ADMIN_LOGIN_MAX_FAILURES", 5)
 ADMIN_LOGIN_WINDOW_SECONDS = env_int("ADMIN_LOGIN_WINDOW_SECONDS", 15 * 60)
 
@@ -282,7 +287,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024)
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSONParser, bounded: too deep a body or too long a number is a 400, not a 500.
+    "DEFAULT_PARSER_CLASSES": ["cmbench.parsers.BoundedJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
@@ -321,8 +327,11 @@ BENCHMARKS_PREPARED_LOOKUPS = env_bool("BENCHMARKS_PREPARED_LOOKUPS", True)
 SURVEY_MIN_FILL_SECONDS = env_int("SURVEY_MIN_FILL_SECONDS", 20)
 SURVEY_SUBMISSIONS_PER_HOUR = env_int("SURVEY_SUBMISSIONS_PER_HOUR", 10)
 
-# Snapshot builds run from cron (`manage.py publish_snapshot`, docs/scaling.md);
-# benchmarks.tasks wraps the same service as a task for a persistent backend.
+# Snapshot builds are tasks (benchmarks.tasks). Production sets
+# TASKS_BACKEND=django_tasks_db.DatabaseBackend and runs one `manage.py db_worker`
+# on the job host (docs/operations.md): the admin's "publish" only queues the
+# build. Without it, the immediate backend runs the build at once in the process
+# that asks, so `make run` and the tests need no worker.
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASKS_BACKEND")

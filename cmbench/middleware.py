@@ -12,9 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
+from cmbench import limits
 from cmbench.errors import SERVICE_UNAVAILABLE, error_response, service_unavailable
 from cmbench.routers import replica_reads
 
@@ -78,10 +78,12 @@ class AdminLoginThrottleMiddleware:
     Failures are counted per client in the cache (Redis in production, shared
     by every app server) under the salted, daily-rotating hash of the address
     that the survey throttles use (DESIGN.md privacy rule 10): the cache never
-    holds an address. A failure is a POST that the login view answers with its
-    form again (200); a success redirects. The window starts at the first
-    failure and is not extended by later ones, so a locked-out editor waits at
-    most ADMIN_LOGIN_WINDOW_SECONDS.
+    holds an address. Each sign-in attempt is counted before the form is
+    checked (`cmbench.limits`, atomic), so parallel guesses cannot all pass
+    the count; a success (a redirect) gives its count back, so only failures
+    (the form shown again, 200) stay counted. The window slides: a locked-out
+    editor waits at most ADMIN_LOGIN_WINDOW_SECONDS × (1 + 1 / the limit), and
+    Retry-After says how long.
     """
 
     def __init__(self, get_response: GetResponse) -> None:
@@ -89,8 +91,9 @@ class AdminLoginThrottleMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if request.method == "POST" and response.status_code == 200 and _is_admin_login(request):
-            _record_failure(request)
+        counted: limits.Hit | None = getattr(request, "_admin_login_attempt", None)
+        if counted is not None and response.status_code != 200:
+            limits.release(counted)
         return response
 
     def process_view(
@@ -102,10 +105,16 @@ class AdminLoginThrottleMiddleware:
     ) -> HttpResponse | None:
         if request.method != "POST" or not _is_admin_login(request):
             return None
-        if (cache.get(_failures_key(request)) or 0) < settings.ADMIN_LOGIN_MAX_FAILURES:
+        counted = limits.hit(
+            _failures_key(request),
+            limit=settings.ADMIN_LOGIN_MAX_FAILURES,
+            window_seconds=settings.ADMIN_LOGIN_WINDOW_SECONDS,
+        )
+        if counted.allowed:
+            request._admin_login_attempt = counted  # type: ignore[attr-defined]
             return None
         logger.warning("Admin sign-in refused: too many failures from one client.")
-        return error_response(request, status=429, retry_after=settings.ADMIN_LOGIN_WINDOW_SECONDS)
+        return error_response(request, status=429, retry_after=counted.retry_after)
 
 
 def _is_admin_login(request: HttpRequest) -> bool:
@@ -119,17 +128,6 @@ def _failures_key(request: HttpRequest) -> str:
     from surveys.services import Client
 
     return f"admin-login-failures:{Client.from_address(client_address(request)).fingerprint}"
-
-
-def _record_failure(request: HttpRequest) -> None:
-    key = _failures_key(request)
-    window = settings.ADMIN_LOGIN_WINDOW_SECONDS
-    cache.add(key, 0, timeout=window)
-    try:
-        cache.incr(key)
-    except ValueError:
-        # The key expired between add and incr: this failure opens a new window.
-        cache.set(key, 1, timeout=window)
 
 
 class ReplicaReadsMiddleware:

@@ -10,6 +10,8 @@ a minimum time between opening the form and sending it).
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +19,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -50,6 +53,10 @@ DEFENCE_MESSAGES = {
         "The form had expired or was altered. Nothing was recorded: check your answers and "
         "send the form again."
     ),
+    "reused": _(
+        "This form was already sent once. Nothing more was recorded: to send another answer, "
+        "check your answers and send the form again."
+    ),
 }
 
 SATISFACTION_CHOICES = [
@@ -62,8 +69,13 @@ SATISFACTION_CHOICES = [
 
 
 def started_token(at: float | None = None) -> str:
-    """A signed, tamper-proof record of when the form was handed out (seconds since the epoch)."""
-    return signing.dumps(int(at if at is not None else time.time()), salt=STARTED_SALT)
+    """A signed, tamper-proof record of when one form was handed out (seconds since the epoch).
+
+    Each token also carries a random part, so no two forms share one: a token
+    is used up by the answer it brings (`SurveyForm.claim_start`).
+    """
+    started = int(at if at is not None else time.time())
+    return signing.dumps({"at": started, "form": secrets.token_urlsafe(12)}, salt=STARTED_SALT)
 
 
 def _started_at(token: str) -> int | None:
@@ -72,7 +84,18 @@ def _started_at(token: str) -> int | None:
         started = signing.loads(token, salt=STARTED_SALT, max_age=STARTED_MAX_AGE_SECONDS)
     except signing.BadSignature:  # SignatureExpired is a subclass
         return None
-    return started if isinstance(started, int) else None
+    if not isinstance(started, dict) or type(started.get("at")) is not int:
+        return None
+    return int(started["at"])
+
+
+def started_token_key(token: str) -> str:
+    """The cache key that marks `token` used: a hash of it, never the token itself."""
+    return f"survey:started-used:{hashlib.sha256(token.encode()).hexdigest()[:32]}"
+
+
+def _started_is_used(token: str) -> bool:
+    return bool(cache.get(started_token_key(token)))
 
 
 class AnswerField(forms.Field):
@@ -316,7 +339,26 @@ class SurveyForm(forms.Form):
         held to the minimum time a second time.
         """
         token = self.data.get("started", "") if self.is_bound else ""
-        return token if token and _started_at(token) is not None else started_token()
+        if token and _started_at(token) is not None and not _started_is_used(token):
+            return token
+        return started_token()
+
+    def claim_start(self) -> bool:
+        """Use up the start token of this valid form: False, with the error, if it was used.
+
+        A token brings one answer: the cache remembers it until it would have
+        expired anyway. `cache.add` is atomic, so of two answers sent together
+        with one token, one is taken and the other refused.
+        """
+        token = self.cleaned_data.get("started") or ""
+        if cache.add(started_token_key(token), 1, timeout=STARTED_MAX_AGE_SECONDS):
+            return True
+        self.add_error(None, DEFENCE_MESSAGES["reused"])
+        return False
+
+    def release_start(self) -> None:
+        """The answer the token brought was refused after all (duplicate, too many): free it."""
+        cache.delete(started_token_key(self.cleaned_data.get("started") or ""))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -39,13 +39,16 @@ from surveys.validation import (
     FREELANCE_FORBIDDEN,
     FREELANCE_NO_EMPLOYER,
     FREELANCE_REQUIRED,
+    MAX_INTEGER_DIGITS,
     MESSAGES,
     SALARIED_FORBIDDEN,
     SALARIED_REQUIRED,
     SALARY_CEILING,
+    UNSTORABLE,
     Field,
     _allowed,
     _fmt,
+    quoted,
 )
 
 IMPORT_MESSAGES = {
@@ -193,14 +196,18 @@ def _clean_ints(
     """validation._clean_int: `[+-]digits` once narrow spaces are removed, within bounds."""
     text = stripped.str.replace("\u202f", "", regex=False)
     matched = text.str.match(_INTEGER).to_numpy(dtype=bool) & ~blank
+    # Past MAX_INTEGER_DIGITS characters, out of range without asking int().
+    huge = matched & (text.str.len() > MAX_INTEGER_DIGITS).to_numpy(dtype=bool)
     numbers = np.zeros(len(raw), dtype=np.int64)
-    digits = text.to_numpy(dtype=object)[matched]
+    numbers[huge] = 2**62
+    convert = matched & ~huge
+    digits = text.to_numpy(dtype=object)[convert]
     try:
         # int() of each string, in C: the digits int() accepts, Unicode ones included.
-        numbers[matched] = digits.astype(np.int64)
+        numbers[convert] = digits.astype(np.int64)
     except OverflowError:
         # Beyond 64 bits a figure is out of every range: clamp it so the range check says so.
-        numbers[matched] = [max(min(int(item), 2**62), -(2**62)) for item in digits]
+        numbers[convert] = [max(min(int(item), 2**62), -(2**62)) for item in digits]
     out = matched & _out_of_range(field, numbers)
     good = matched & ~out
     clean = pd.array(np.where(good, numbers, 0), dtype="Int64")
@@ -231,7 +238,8 @@ def _choice_messages(vocabulary: vocab.Vocabulary, values: np.ndarray) -> np.nda
     template = str(MESSAGES["choice"])
     allowed = _allowed(vocabulary)
     return np.array(
-        [template % {"value": value, "allowed": allowed} for value in values], dtype=object
+        [template % {"value": quoted(value), "allowed": allowed} for value in values],
+        dtype=object,
     )
 
 
@@ -271,9 +279,11 @@ def _clean_codes(
         first = pd.Series(np.flatnonzero(problem)).groupby(owner[problem]).first()
         for owner_id, position in first.items():
             if not known[position]:
-                message = _choice_messages(field.vocabulary, np.array([item_raw[position]]))[0]
+                # An object array: a numpy str array would drop trailing NULs ("a\x00" -> "a").
+                item = np.array([item_raw[position]], dtype=object)
+                message = _choice_messages(field.vocabulary, item)[0]
             else:
-                message = str(MESSAGES["repeated"] % {"value": codes[position]})
+                message = str(MESSAGES["repeated"] % {"value": quoted(codes[position])})
             messages[owner_id] = message
     bad = pd.notna(messages) & ~blank
     bits = {code: 1 << bit for bit, code in enumerate(field.vocabulary.codes)}
@@ -286,12 +296,15 @@ def _clean_codes(
 def _clean_text(
     field: Field, raw: pd.Series, stripped: pd.Series, blank: np.ndarray
 ) -> tuple[Any, Problems]:
-    """validation._clean_text: stripped, at most max_length characters."""
+    """validation._clean_text: stripped, storable (no NUL, no lone surrogate), not too long."""
     text = stripped.to_numpy(dtype=object)
-    if field.max_length is None:
-        return text, []
-    long = (stripped.str.len() > field.max_length).to_numpy(dtype=bool)
-    return np.where(long, "", text), [(long, str(MESSAGES["too_long"] % {"max": field.max_length}))]
+    unstorable = stripped.str.contains(UNSTORABLE).to_numpy(dtype=bool)
+    problems: Problems = [(unstorable, str(MESSAGES["characters"]))]
+    long = np.zeros(len(raw), dtype=bool)
+    if field.max_length is not None:
+        long = (stripped.str.len() > field.max_length).to_numpy(dtype=bool) & ~unstorable
+        problems.append((long, str(MESSAGES["too_long"] % {"max": field.max_length})))
+    return np.where(long | unstorable, "", text), problems
 
 
 _CLEANERS: dict[str, Callable[[Field, pd.Series, pd.Series, np.ndarray], tuple[Any, Problems]]] = {
@@ -404,7 +417,7 @@ def validate_frame(
     errors = _Errors(size)
     for name in frame.columns:
         if name not in FIELDS_BY_NAME:
-            errors.add(name, 0, np.ones(size, dtype=bool), str(MESSAGES["unknown_field"]))
+            errors.add(quoted(name), 0, np.ones(size, dtype=bool), str(MESSAGES["unknown_field"]))
     clean: dict[str, pd.Series] = {}
     for spec in FIELDS:
         cells = _cells(frame, spec.name)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
 from surveys import vocabulary as vocab
@@ -89,6 +90,14 @@ class InterviewForm(forms.Form):
             "website",
         ]
         self.order_fields(order)
+        # A NUL character is judged by interview_validate, with the API's message,
+        # not first by Django's own validator (which would also leave the field "missing").
+        for field in self.fields.values():
+            field.validators = [
+                validator
+                for validator in field.validators
+                if not isinstance(validator, ProhibitNullCharactersValidator)
+            ]
         # Marked "(optional)" by surveys/_field.html; everything else must be answered.
         for name in ("employer_type", "display_name"):
             self.fields[name].necessity = "optional"  # type: ignore[attr-defined]

@@ -15,16 +15,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from cmbench import limits
 from surveys import vocabulary as vocab
 from surveys.models import Interview
 from surveys.services import Client, SubmissionRefused
-from surveys.validation import MESSAGES, InvalidAnswers
+from surveys.validation import MESSAGES, UNSTORABLE, InvalidAnswers, quoted
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +89,7 @@ INTERVIEW_MESSAGES = {
         "Tick this box to agree to publication: an interview is published only with your consent."
     ),
     "unknown_field": _("The interview has no such field."),
-    "not_text": _("Enter text."),
+    "not_text": MESSAGES["text"],
     "thanks": _(
         "Thank you: your interview is waiting for moderation. It will be published once "
         "an editor has read it."
@@ -97,9 +97,10 @@ INTERVIEW_MESSAGES = {
     "throttled": _("Too many interviews were sent from here: please try again in an hour."),
 }
 
-# Line breaks and tabs are kept; every other control character goes (PostgreSQL
-# refuses NUL in text, and the others only ever come from copy-paste accidents).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Line breaks and tabs are kept; the other control characters go (they only ever
+# come from copy-paste accidents). NUL and lone surrogates, which no database
+# stores, are refused by name instead, as in a survey answer (validation.UNSTORABLE).
+_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Lowercase letters and digits that cannot be mistaken for one another.
 _SLUG_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 SLUG_RANDOM_LENGTH = 6
@@ -114,6 +115,8 @@ def _clean_text(value: object, *, field: str) -> str:
         return ""
     if not isinstance(value, str):
         raise ValueError(INTERVIEW_MESSAGES["not_text"])
+    if UNSTORABLE.search(value):
+        raise ValueError(MESSAGES["characters"])
     text = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
     if len(text) > _max_length(field):
         raise ValueError(MESSAGES["too_long"] % {"max": _max_length(field)})
@@ -127,7 +130,9 @@ def _clean_code(value: object, *, allowed: tuple[str, ...], required: bool) -> s
             raise ValueError(MESSAGES["required"])
         return ""
     if code not in allowed:
-        raise ValueError(MESSAGES["choice"] % {"value": code, "allowed": ", ".join(allowed)})
+        raise ValueError(
+            MESSAGES["choice"] % {"value": quoted(code), "allowed": ", ".join(allowed)}
+        )
     return str(code)
 
 
@@ -150,7 +155,7 @@ def interview_validate(raw: Mapping[str, Any], *, default_language: str) -> dict
 
     for name in raw:
         if name not in SUBMISSION_FIELDS:
-            errors.setdefault(str(name), []).append(str(INTERVIEW_MESSAGES["unknown_field"]))
+            errors.setdefault(quoted(name), []).append(str(INTERVIEW_MESSAGES["unknown_field"]))
     for field in QUESTION_FIELDS:
         check(field, lambda field=field: _clean_text(raw.get(field), field=field))
         if field in clean and not clean[field]:
@@ -191,23 +196,26 @@ def interview_submit(
     `language` is the page's or the request's: the default language of the
     answers and the language of the messages. With a `client`, at most
     INTERVIEW_SUBMISSIONS_PER_HOUR (default 5) submissions an hour are taken
-    from it; the count lives in the cache under the client's rotating hash.
+    from it, counted atomically (`cmbench.limits`) under the client's rotating
+    hash.
     Raises InvalidAnswers (messages per field) or SubmissionRefused.
     """
     clean = interview_validate(answers, default_language=language)
-    count_key = f"interview:count:{client.fingerprint}" if client else None
-    if count_key:
-        limit = getattr(settings, "INTERVIEW_SUBMISSIONS_PER_HOUR", 5)
-        cache.add(count_key, 0, timeout=3600)
-        if (cache.get(count_key) or 0) >= limit:
+    counted = None
+    if client is not None:
+        counted = limits.hit(
+            f"interview:count:{client.fingerprint}",
+            limit=getattr(settings, "INTERVIEW_SUBMISSIONS_PER_HOUR", 5),
+            window_seconds=3600,
+        )
+        if not counted.allowed:
             raise SubmissionRefused(str(INTERVIEW_MESSAGES["throttled"]), code="throttled")
-    interview = Interview.objects.create(**clean, state=Interview.State.PENDING)
-    if count_key:
-        try:
-            cache.incr(count_key)
-        except ValueError:  # the key expired between add and incr
-            cache.set(count_key, 1, timeout=3600)
-    return interview
+    try:
+        return Interview.objects.create(**clean, state=Interview.State.PENDING)
+    except BaseException:
+        if counted is not None:
+            limits.release(counted)
+        raise
 
 
 def interview_slug(interview: Interview) -> str:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
+from cmbench import limits
 from surveys import vocabulary as vocab
 from surveys.models import Edition, LegalMinimum, SurveyResponse
 from surveys.validation import MESSAGES, InvalidAnswers, full_time_equivalents, sanity_flags
@@ -141,34 +142,39 @@ def response_submit(
 ) -> tuple[SurveyResponse, str]:
     """Store one validated answer and return it with its receipt code (shown once).
 
-    Refuses a client past SURVEY_SUBMISSIONS_PER_HOUR, and the same answer sent
-    again by the same client within the hour. Nothing is written on refusal;
-    the insert is one transaction.
+    Refuses the same answer sent again by the same client within the hour,
+    and a client past SURVEY_SUBMISSIONS_PER_HOUR. Both checks are atomic
+    (a cache `add`, a `cmbench.limits` count), so answers sent in parallel
+    cannot all pass them. Nothing is written on refusal; the insert is one
+    transaction, and if it fails the answer counts for neither check.
     """
     edition = edition_for_submission(answers.get("edition"))
-    count_key = f"survey:count:{client.fingerprint}"
     duplicate_key = f"survey:dup:{client.fingerprint}:{_answers_digest(answers)}"
-    if cache.get(duplicate_key):
+    if not cache.add(duplicate_key, 1, timeout=3600):
         raise SubmissionRefused(str(MESSAGES_REFUSAL["duplicate"]), code="duplicate")
-    cache.add(count_key, 0, timeout=3600)
-    if (cache.get(count_key) or 0) >= settings.SURVEY_SUBMISSIONS_PER_HOUR:
-        raise SubmissionRefused(str(MESSAGES_REFUSAL["too_many"]), code="throttled")
-
-    code = receipt_code_new()
-    response = response_build(
-        answers=answers,
-        edition=edition,
-        source=source,
-        legal_minimum=legal_minimum_for(answers["country"], edition.year),
+    counted = limits.hit(
+        f"survey:count:{client.fingerprint}",
+        limit=settings.SURVEY_SUBMISSIONS_PER_HOUR,
+        window_seconds=3600,
     )
-    response.receipt_hash = receipt_hash(code)
-    with transaction.atomic():
-        response.save()
+    if not counted.allowed:
+        cache.delete(duplicate_key)
+        raise SubmissionRefused(str(MESSAGES_REFUSAL["too_many"]), code="throttled")
     try:
-        cache.incr(count_key)
-    except ValueError:
-        cache.set(count_key, 1, timeout=3600)
-    cache.set(duplicate_key, 1, timeout=3600)
+        code = receipt_code_new()
+        response = response_build(
+            answers=answers,
+            edition=edition,
+            source=source,
+            legal_minimum=legal_minimum_for(answers["country"], edition.year),
+        )
+        response.receipt_hash = receipt_hash(code)
+        with transaction.atomic():
+            response.save()
+    except BaseException:
+        limits.release(counted)
+        cache.delete(duplicate_key)
+        raise
     return response, code
 
 

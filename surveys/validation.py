@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -42,7 +43,12 @@ MESSAGES = {
     "number": _("Enter a number."),
     "range": _("Enter a value between %(min)s and %(max)s."),
     "choice": _("“%(value)s” is not an allowed value; allowed values: %(allowed)s."),
+    "text": _("Enter text."),
     "too_long": _("This text is longer than %(max)s characters."),
+    "characters": _(
+        "This text contains a character that cannot be stored (a NUL character or a lone "
+        "surrogate): remove it."
+    ),
     "unknown_field": _("The survey has no such field."),
     "not_a_list": _("Enter a list of codes."),
     "repeated": _("The code “%(value)s” is repeated."),
@@ -106,6 +112,15 @@ SALARIED_FORBIDDEN = ("day_rate", "billed_days")
 
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+# Longer than this (sign included) and a figure is out of every range: int() is
+# not even asked (past 4,300 digits it refuses, with an internal message).
+MAX_INTEGER_DIGITS = 4_000
+# What no database column takes: NUL (PostgreSQL refuses it in text) and lone
+# surrogates (half a UTF-16 pair: not encodable as UTF-8, so not storable at all).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# Characters a message must not quote as they are: controls and lone surrogates.
+_UNQUOTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+QUOTED_MAX_LENGTH = 40
 
 
 class InvalidAnswers(ValueError):
@@ -126,6 +141,19 @@ def is_blank(value: object) -> bool:
     return isinstance(value, list | tuple) and len(value) == 0
 
 
+def quoted(value: object) -> str:
+    """`value` as an error message quotes it: short, and nothing in it unprintable.
+
+    At most QUOTED_MAX_LENGTH characters; controls and lone surrogates become
+    U+FFFD. Quoted whole, a 5,000-digit number would fill the page, and a lone
+    surrogate cannot even be encoded in the response (a 500).
+    """
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > QUOTED_MAX_LENGTH:
+        text = text[: QUOTED_MAX_LENGTH - 1] + "…"
+    return _UNQUOTABLE.sub("\ufffd", text)
+
+
 def _allowed(vocabulary: vocab.Vocabulary) -> str:
     return ", ".join(vocabulary.codes)
 
@@ -137,8 +165,15 @@ def _clean_int(field: Field, value: object) -> int:
         number = value
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
+    elif isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        # The JSON parser's integers past a float's range (cmbench.parsers).
+        _check_range(field, value)
+        number = int(value)
     elif isinstance(value, str) and _INTEGER.match(value.strip().replace("\u202f", "")):
-        number = int(value.strip().replace("\u202f", ""))
+        digits = value.strip().replace("\u202f", "")
+        if len(digits) > MAX_INTEGER_DIGITS:
+            raise ValueError(_range_message(field))
+        number = int(digits)
     else:
         raise ValueError(MESSAGES["integer"])
     _check_range(field, number)
@@ -148,23 +183,31 @@ def _clean_int(field: Field, value: object) -> int:
 def _clean_float(field: Field, value: object) -> float:
     if isinstance(value, bool):
         raise ValueError(MESSAGES["number"])
-    if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str) and _NUMBER.match(value.strip()):
-        number = float(value.strip().replace(",", "."))
-    else:
-        raise ValueError(MESSAGES["number"])
+    try:
+        if isinstance(value, int | float | Decimal):
+            number = float(value)
+        elif isinstance(value, str) and _NUMBER.match(value.strip()):
+            number = float(value.strip().replace(",", "."))
+        else:
+            raise ValueError(MESSAGES["number"])
+    except OverflowError:
+        # An integer past a float's range (float() of a Decimal gives inf instead).
+        number = math.inf
     if not math.isfinite(number):
         raise ValueError(MESSAGES["number"])
     _check_range(field, number)
     return number
 
 
-def _check_range(field: Field, number: float) -> None:
+def _check_range(field: Field, number: float | Decimal) -> None:
     if (field.min is not None and number < field.min) or (
         field.max is not None and number > field.max
     ):
-        raise ValueError(MESSAGES["range"] % {"min": _fmt(field.min), "max": _fmt(field.max)})
+        raise ValueError(_range_message(field))
+
+
+def _range_message(field: Field) -> str:
+    return str(MESSAGES["range"] % {"min": _fmt(field.min), "max": _fmt(field.max)})
 
 
 def _fmt(bound: float | None) -> str:
@@ -178,7 +221,7 @@ def _clean_code(field: Field, value: object) -> str:
     code = value.strip() if isinstance(value, str) else value
     if not isinstance(code, str) or code not in field.vocabulary:
         raise ValueError(
-            MESSAGES["choice"] % {"value": value, "allowed": _allowed(field.vocabulary)}
+            MESSAGES["choice"] % {"value": quoted(value), "allowed": _allowed(field.vocabulary)}
         )
     return code
 
@@ -195,13 +238,29 @@ def _clean_codes(field: Field, value: object) -> list[str]:
     for item in items:
         code = _clean_code(field, item)
         if code in codes:
-            raise ValueError(MESSAGES["repeated"] % {"value": code})
+            raise ValueError(MESSAGES["repeated"] % {"value": quoted(code)})
         codes.append(code)
     return codes
 
 
+def _is_finite_number(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, Decimal) and value.is_finite()
+
+
 def _clean_text(field: Field, value: object) -> str:
+    # Text, or a number taken as its text (a JSON client may send a number); never
+    # a list, an object, a boolean or infinity (a JSON 1e400) turned into their repr.
+    if not isinstance(value, str) and not _is_finite_number(value):
+        raise ValueError(MESSAGES["text"])
     text = str(value).strip()
+    if UNSTORABLE.search(text):
+        raise ValueError(MESSAGES["characters"])
     if field.max_length is not None and len(text) > field.max_length:
         raise ValueError(MESSAGES["too_long"] % {"max": field.max_length})
     return text
@@ -236,7 +295,7 @@ def validate_answers(raw: Mapping[str, Any], *, allow_unknown: bool = False) -> 
     if not allow_unknown:
         for name in raw:
             if name not in FIELDS_BY_NAME:
-                errors.setdefault(name, []).append(str(MESSAGES["unknown_field"]))
+                errors.setdefault(quoted(name), []).append(str(MESSAGES["unknown_field"]))
     for field in FIELDS:
         value = raw.get(field.name)
         if is_blank(value):

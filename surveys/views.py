@@ -36,7 +36,8 @@ def survey(request: HttpRequest) -> HttpResponse:
         return render(request, "surveys/survey.html", {"form": SurveyForm(), "edition": edition})
 
     form = SurveyForm(request.POST)
-    if form.is_valid():
+    # A form's start token brings one answer only: claimed before the answer is stored.
+    if form.is_valid() and form.claim_start():
         assert form.answers is not None
         try:
             response, code = services.response_submit(
@@ -44,12 +45,17 @@ def survey(request: HttpRequest) -> HttpResponse:
                 client=services.Client.from_address(client_address(request)),
             )
         except services.SubmissionRefused as refusal:
+            form.release_start()
             form.add_error(None, refusal.message)
         except InvalidAnswers as invalid:
+            form.release_start()
             # The edition closed between showing the form and sending it.
             for messages in invalid.errors.values():
                 for message in messages:
                     form.add_error(None, message)
+        except BaseException:
+            form.release_start()
+            raise
         else:
             done = redirect("survey-done")
             done.set_signed_cookie(

@@ -9,7 +9,6 @@ nothing here flushes it.
 from __future__ import annotations
 
 import os
-import pickle
 import uuid
 from collections.abc import Iterator
 
@@ -80,7 +79,8 @@ def test_survey_counters_live_in_redis_and_refuse_the_third_answer(shared_redis,
     (count_key,) = [key for key in stored if ":survey:count:" in key]
     # Read by another Redis client, as another app server would: the count is shared.
     assert stored[count_key] == b"2"
-    assert 0 < reader.ttl(count_key) <= 3600
+    # A window's counter lives out the next window too, where it is the previous one.
+    assert 0 < reader.ttl(count_key) <= 2 * 3600
     assert len([key for key in stored if ":survey:dup:" in key]) == 2
     assert not any(
         ADDRESS in key or ADDRESS.encode() in (value or b"") for key, value in stored.items()
@@ -103,8 +103,8 @@ def test_the_api_throttle_buckets_are_in_redis_too(shared_redis, settings) -> No
     buckets = [key for key in keys_under(reader, prefix) if "throttle_anon_read" in key]
     assert len(buckets) == 1
     assert ADDRESS not in buckets[0]
-    # DRF keeps the request times of the window, pickled by Django's Redis serializer.
-    assert len(pickle.loads(reader.get(buckets[0]))) == 3
+    # cmbench.limits counts the window's requests in one integer (the refused one gave its back).
+    assert reader.get(buckets[0]) == b"3"
 
 
 def test_admin_sign_in_failures_are_counted_in_redis(shared_redis, settings) -> None:
@@ -124,7 +124,7 @@ def test_admin_sign_in_failures_are_counted_in_redis(shared_redis, settings) -> 
     assert statuses == [200, 200, 429]
     (failures,) = [key for key in keys_under(reader, prefix) if ":admin-login-failures:" in key]
     assert reader.get(failures) == b"2"
-    assert 0 < reader.ttl(failures) <= 900
+    assert 0 < reader.ttl(failures) <= 2 * 900
 
 
 def test_the_health_check_sees_redis(shared_redis, client) -> None:

@@ -30,7 +30,7 @@ from surveys.api.throttling import ClientRateThrottle
 from surveys.api.views import LANG_PARAMETER, RequestLanguageMixin
 from surveys.clients import client_address
 from surveys.models import Interview
-from surveys.validation import MESSAGES, InvalidAnswers
+from surveys.validation import MESSAGES, InvalidAnswers, quoted
 
 SAMPLE_NOTICE = gettext_noop(
     "Sample interview, written by the editors to show the format: not a real practitioner."
@@ -193,10 +193,16 @@ class InterviewListView(RequestLanguageMixin, APIView):
             if not value:
                 continue
             if value not in allowed:
-                errors[name] = [
-                    str(MESSAGES["choice"] % {"value": value, "allowed": ", ".join(allowed)})
-                ]
+                choice = {"value": quoted(value), "allowed": ", ".join(allowed)}
+                errors[name] = [str(MESSAGES["choice"] % choice)]
             filters[name] = value
+        page_number = request.query_params.get("page", "").strip()
+        # A page past the last is DRF's 404; one that is no page number at all is a 400.
+        if page_number and not (
+            (page_number.isdecimal() and page_number.isascii())
+            or page_number in InterviewPagination.last_page_strings
+        ):
+            errors["page"] = [str(MESSAGES["integer"])]
         if errors:
             return Response({"errors": errors}, status=status.HTTP_400_BAD_REQUEST)
         queryset: QuerySet[Interview] = (

@@ -2,12 +2,12 @@
 
 The API's views name a scope (`throttle_scope`); a page shares a scope's bucket
 through `page_throttle_wait`, so the withdrawal page and the withdrawal endpoint
-count one client's attempts together (privacy rule 9).
+count one client's attempts together (privacy rule 9). Counting is
+`cmbench.limits`: atomic, so parallel requests cannot slip past the rate.
 """
 
 from __future__ import annotations
 
-import math
 from types import SimpleNamespace
 from typing import Any
 
@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 
+from cmbench import limits
 from surveys.clients import client_address
 from surveys.services import Client
 
@@ -30,8 +31,13 @@ class ClientRateThrottle(ScopedRateThrottle):
     "submission", "withdraw"). The key is `Client.from_address`'s
     daily-rotating HMAC of the address that `client_address` trusts
     (NUM_PROXIES), so the cache never holds an address and a forged
-    X-Forwarded-For cannot open a fresh bucket.
+    X-Forwarded-For cannot open a fresh bucket. DRF's history list (read,
+    then written back) is replaced by `cmbench.limits.hit`, one atomic count.
     """
+
+    def __init__(self) -> None:
+        # No rate is read here: ScopedRateThrottle reads it once the view is known.
+        self._retry_after: int | None = None
 
     def get_rate(self) -> str | None:
         # Read at each request, not frozen at import as DRF's class attribute
@@ -42,6 +48,26 @@ class ClientRateThrottle(ScopedRateThrottle):
         fingerprint = Client.from_address(client_address(request)).fingerprint
         return self.cache_format % {"scope": self.scope, "ident": fingerprint}
 
+    def allow_request(self, request: Request | HttpRequest, view: Any) -> bool:
+        self.scope = getattr(view, self.scope_attr, None)
+        if not self.scope:
+            return True
+        self.rate = self.get_rate()
+        if self.rate is None:
+            return True
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        counted = limits.hit(
+            self.get_cache_key(request, view),
+            limit=self.num_requests,
+            window_seconds=self.duration,
+        )
+        self._retry_after = None if counted.allowed else counted.retry_after
+        return counted.allowed
+
+    def wait(self) -> float | None:
+        """Seconds until this client may try again (DRF puts it in Retry-After)."""
+        return self._retry_after
+
 
 def page_throttle_wait(request: HttpRequest, *, scope: str) -> int | None:
     """For a page: None when `request` is within `scope`'s rate (counting it), else seconds to wait.
@@ -51,7 +77,6 @@ def page_throttle_wait(request: HttpRequest, *, scope: str) -> int | None:
     """
     throttle = ClientRateThrottle()
     view = SimpleNamespace(throttle_scope=scope)
-    if throttle.allow_request(request, view):  # type: ignore[arg-type]
+    if throttle.allow_request(request, view):
         return None
-    wait = throttle.wait()
-    return max(1, math.ceil(wait if wait is not None else throttle.duration))
+    return throttle.wait() or 1

@@ -182,7 +182,54 @@ class TestErrors:
         response = submit(client, '{"status": "employee",', HTTP_ACCEPT_LANGUAGE="en")
 
         assert response.status_code == 400
-        assert response.json()["detail"].startswith("JSON parse error")
+        assert response.json() == {
+            "detail": "The request body is not valid JSON (line 1, column 23)."
+        }
+        assert SurveyResponse.objects.count() == 0
+
+    @pytest.mark.parametrize("job_title", ["\ud800", "CM \udfff", "\x00", "Community\x00manager"])
+    def test_a_character_no_database_stores_is_refused_by_field(
+        self, client: Client, edition: Edition, job_title: str
+    ) -> None:
+        # json.dumps escapes both as \uXXXX: the body itself is valid UTF-8 and valid JSON.
+        response = submit(client, valid_answers(job_title=job_title), HTTP_ACCEPT_LANGUAGE="en")
+
+        assert response.status_code == 400
+        assert response.json() == {
+            "errors": {
+                "job_title": [
+                    "This text contains a character that cannot be stored (a NUL character or "
+                    "a lone surrogate): remove it."
+                ]
+            }
+        }
+        assert SurveyResponse.objects.count() == 0
+
+    def test_a_5000_digit_number_is_out_of_range_not_an_internal_message(
+        self, client: Client, edition: Edition
+    ) -> None:
+        body = json.dumps(valid_answers(experience_years=0)).replace(
+            '"experience_years": 0', '"experience_years": ' + "9" * 5_000
+        )
+
+        response = submit(client, body, HTTP_ACCEPT_LANGUAGE="en")
+
+        assert response.status_code == 400
+        assert response.json() == {
+            "errors": {"experience_years": ["Enter a value between 0 and 50."]}
+        }
+        assert SurveyResponse.objects.count() == 0
+
+    def test_50000_nested_brackets_are_a_400_saying_the_body_is_too_deep(
+        self, client: Client, edition: Edition
+    ) -> None:
+        response = submit(client, "[" * 50_000, HTTP_ACCEPT_LANGUAGE="en")
+
+        assert response.status_code == 400
+        assert response.json() == {
+            "detail": "The request body is nested too deeply: at most 32 levels of lists and "
+            "objects."
+        }
         assert SurveyResponse.objects.count() == 0
 
     def test_a_json_list_is_a_400(self, client: Client, edition: Edition) -> None:
@@ -328,7 +375,7 @@ class TestWithdrawing:
         )
 
         assert response.status_code == 400
-        assert response.json()["detail"].startswith("JSON parse error")
+        assert response.json()["detail"].startswith("The request body is not valid JSON")
 
     def test_the_old_delete_with_the_code_in_the_url_is_gone(
         self, client: Client, edition: Edition, django_assert_num_queries: Any

@@ -191,12 +191,35 @@ class TestSubmission:
     def test_control_characters_are_dropped_and_line_breaks_kept(self, client: Client) -> None:
         response = client.post(
             SUBMIT,
-            interview_answers(advice="First\x00 line\r\nSecond\x07 line"),
+            interview_answers(advice="First\x1b line\r\nSecond\x07 line"),
             content_type="application/json",
         )
 
         assert response.status_code == 201
         assert Interview.objects.get(display_name="Alex").advice == "First line\nSecond line"
+
+    @pytest.mark.parametrize("text", ["First\x00 line", "First\ud800 line"])
+    def test_a_character_no_database_stores_is_refused_by_field_by_page_and_api(
+        self, client: Client, text: str
+    ) -> None:
+        before = Interview.objects.count()
+        message = (
+            "This text contains a character that cannot be stored (a NUL character or a lone "
+            "surrogate): remove it."
+        )
+
+        api = client.post(
+            f"{API}?lang=en", interview_answers(advice=text), content_type="application/json"
+        )
+
+        assert api.status_code == 400
+        assert api.json() == {"errors": {"advice": [message]}}
+        if "\x00" in text:  # a browser cannot send a lone surrogate: UTF-8 has none
+            page = client.post("/en/interviews/submit/", page_form(advice=text))
+            assert page.status_code == 200
+            assert message in page.content.decode()
+            assert "Null characters are not allowed." not in page.content.decode()
+        assert Interview.objects.count() == before
 
     def test_submissions_are_limited_per_client(self, client: Client, settings: Any) -> None:
         settings.INTERVIEW_SUBMISSIONS_PER_HOUR = 2

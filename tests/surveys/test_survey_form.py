@@ -274,10 +274,10 @@ class TestAnswering:
     def test_it_refuses_the_same_answer_twice_within_the_hour(
         self, client: Client, edition: Edition
     ) -> None:
-        data = form_data()
-        client.post("/en/survey/", data, REMOTE_ADDR=ADDRESS)
+        client.post("/en/survey/", form_data(), REMOTE_ADDR=ADDRESS)
 
-        second = client.post("/en/survey/", data, REMOTE_ADDR=ADDRESS)
+        # The same answers in a second form (a form's token brings one answer only).
+        second = client.post("/en/survey/", form_data(), REMOTE_ADDR=ADDRESS)
 
         assert second.status_code == 200
         assert (
@@ -308,6 +308,43 @@ class TestAnswering:
 
         assert "Too many answers sent from this device" in third.content.decode()
         assert SurveyResponse.objects.count() == 2
+
+    def test_a_form_brings_one_answer_only_whatever_is_changed_in_it(
+        self, client: Client, edition: Edition
+    ) -> None:
+        started = started_token(time.time() - 60)
+
+        first = client.post("/en/survey/", {**form_data(base_salary=34_000), "started": started})
+        again = client.post("/en/survey/", {**form_data(base_salary=35_000), "started": started})
+
+        assert first.status_code == 302
+        assert again.status_code == 200
+        assert "This form was already sent once." in again.content.decode()
+        assert SurveyResponse.objects.count() == 1
+        # The page handed back carries a fresh token: the respondent can still send it.
+        fresh = parse(again.content).find("input", name="started")["value"]
+        assert fresh != started
+        resent = client.post("/en/survey/", {**form_data(base_salary=36_000), "started": fresh})
+        assert resent.status_code == 302
+
+    def test_a_refused_answer_does_not_use_up_its_form(
+        self, client: Client, edition: Edition, settings: Any
+    ) -> None:
+        settings.SURVEY_SUBMISSIONS_PER_HOUR = 0
+        data = form_data()
+
+        refused = client.post("/en/survey/", data)
+        settings.SURVEY_SUBMISSIONS_PER_HOUR = 1
+        sent = client.post("/en/survey/", data)
+
+        assert "Too many answers sent from this device" in refused.content.decode()
+        assert parse(refused.content).find("input", name="started")["value"] == data["started"]
+        assert sent.status_code == 302
+
+    def test_two_forms_handed_out_in_the_same_second_do_not_share_a_token(self) -> None:
+        now = time.time()
+
+        assert started_token(now) != started_token(now)
 
     def test_it_never_stores_the_client_address_nor_the_receipt_code(
         self, client: Client, edition: Edition

@@ -64,7 +64,13 @@ ODD_NUMBERS = [
     "1.0",
     "1.00000000000000001",
     "0.0999999999999999999",
+    "9" * 5_000,
+    "-" + "1" * 4_001,
+    "1\x00",
+    "\x00",
 ]
+# What no database column takes, and the characters a message must not quote as they are.
+UNSTORABLE_TEXT = ["\x00", "a\x00", "\x00b", "\ud800", "x\udfff", "\x1b[2J", "\u0085"]
 
 
 def int_text(name: str) -> st.SearchStrategy[str]:
@@ -97,6 +103,7 @@ def code_text(name: str) -> st.SearchStrategy[str]:
         own.map(str.upper),
         st.sampled_from(ALL_CODES),
         st.sampled_from(["", " ", "\t", "|"]),
+        st.sampled_from(UNSTORABLE_TEXT),
         st.text(max_size=4),
     )
 
@@ -107,7 +114,7 @@ def codes_text(name: str) -> st.SearchStrategy[str]:
     item = st.one_of(
         st.sampled_from(vocabulary.codes),
         st.sampled_from(vocabulary.codes).map(lambda code: f" {code}  "),
-        st.sampled_from(["", " ", "nope", "FR"]),
+        st.sampled_from(["", " ", "nope", "FR", "content\x00", *UNSTORABLE_TEXT]),
         st.text(max_size=3),
     )
     return st.lists(item, max_size=5).map("|".join)
@@ -124,7 +131,12 @@ def any_text(name: str) -> st.SearchStrategy[str]:
     if kind == "codes":
         return codes_text(name)
     return st.one_of(
-        st.text(max_size=10), st.just("a" * 121), st.just(" " + "b" * 120 + " "), st.just("")
+        st.text(max_size=10),
+        st.just("a" * 121),
+        st.just(" " + "b" * 120 + " "),
+        st.just(""),
+        st.sampled_from(UNSTORABLE_TEXT),
+        st.sampled_from(UNSTORABLE_TEXT).map(lambda text: text + "c" * 130),
     )
 
 

@@ -1,0 +1,162 @@
+"""The one rate limiter: atomic counts in the shared cache, a sliding window of fixed length.
+
+Every limit of the site counts here: the API throttles (`surveys.api.throttling`,
+the withdrawal page's bucket included), answers and interviews per client
+(`surveys.services`, `surveys.interviews`) and failed admin sign-ins
+(`cmbench.middleware`). Counting is one atomic increment, never a read then a
+write: N requests arriving together get N distinct counts, so exactly `limit`
+of them pass, however many app servers or threads serve them. (DRF's own
+throttles read a history list and write it back: parallel requests all read
+the same list, and 40 parallel answers got 11 through a limit of 10.)
+
+The window slides, approximated with two fixed windows (the "sliding window
+counter" of Cloudflare and Redis rate limiters): a request at a fraction `f`
+of window `k` passes when
+
+    count(k) + count(k - 1) * (1 - f) <= limit
+
+counting itself in count(k). So a burst at the end of one window does not
+open a full new allowance at the start of the next, as plain fixed windows
+would (up to twice the limit in a few seconds). A refused request gives its
+count back at once, so refusals never lengthen the wait, as in DRF.
+
+Atomic where the cache is: Redis (production: shared by every app server;
+one round trip, INCR + EXPIRE + GET in a pipeline) and local memory (Django
+locks it; one process only). Django's database and file caches increment by a
+read and a write: do not count limits there.
+
+Keys hold only what the caller gives (a scope and the salted, rotating hash of
+the client, DESIGN.md privacy rule 10) and the window's number; each lives two
+windows, the time it can still be the previous window of a request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from dataclasses import dataclass
+
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+
+# Attempts at add-then-incr when the key expires in between (local memory only).
+_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One request counted against a limit: whether it passes and, if not, when one would.
+
+    `retry_after` is in whole seconds (0 when allowed). `counter` is the cache
+    key the request was counted under: `release` gives the count back there,
+    even once the window has moved on.
+    """
+
+    allowed: bool
+    retry_after: int
+    counter: str
+
+
+def hit(key: str, *, limit: int, window_seconds: int, now: float | None = None) -> Hit:
+    """Count one request under `key`: allowed while the sliding count stays within `limit`.
+
+    `window_seconds` is the window's length (3600 for "per hour"). A refused
+    request is not counted (its increment is given back at once).
+    """
+    now = time.time() if now is None else now
+    window = max(1, int(window_seconds))
+    number, elapsed = divmod(now, window)
+    counter = f"{key}:{int(number)}"
+    previous_counter = f"{key}:{int(number) - 1}"
+    # The counter must outlive its window by one more: it is then the previous one.
+    timeout = max(1, math.ceil((number + 2) * window - now))
+    count, previous = _increment(counter, previous_counter, timeout=timeout)
+    previous_weight = 1 - elapsed / window
+    if count + previous * previous_weight <= limit:
+        return Hit(allowed=True, retry_after=0, counter=counter)
+    _decrement(counter)
+    wait = _seconds_until_allowed(
+        others=count - 1,
+        previous=previous,
+        limit=limit,
+        elapsed=elapsed,
+        window=window,
+    )
+    return Hit(allowed=False, retry_after=wait, counter=counter)
+
+
+def release(counted: Hit) -> None:
+    """Give back an allowed request's count: what it was counted for did not happen.
+
+    For a request refused later for another reason, or failed: a submission
+    that hit the database's error, a sign-in that succeeded. A refused hit
+    was never counted; releasing it does nothing.
+    """
+    if counted.allowed:
+        _decrement(counted.counter)
+
+
+def _increment(counter: str, previous_counter: str, *, timeout: int) -> tuple[int, int]:
+    """(count of `counter` after adding this request, count of `previous_counter`)."""
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        return _increment_redis(cache, counter, previous_counter, timeout=timeout)
+    for _attempt in range(_ATTEMPTS):
+        try:
+            count = cache.incr(counter)
+        except ValueError:
+            # No counter yet (or it expired just now): start it at 0, then count.
+            cache.add(counter, 0, timeout=timeout)
+            continue
+        return int(count), int(cache.get(previous_counter) or 0)
+    raise RuntimeError(f"The rate-limit counter {counter} kept expiring while counted.")
+
+
+def _increment_redis(
+    cache: RedisCache, counter: str, previous_counter: str, *, timeout: int
+) -> tuple[int, int]:
+    """One round trip: INCR (atomic, creates the key at 0 if need be), EXPIRE, GET.
+
+    Django's RedisCache.incr checks that the key exists, then increments: two
+    round trips, and a key that expires in between is created without a TTL.
+    The raw client does it in one. Integers are stored raw by Django's Redis
+    serializer, so `cache.get` reads these counters back as ints.
+    """
+    key = cache.make_and_validate_key(counter)
+    previous_key = cache.make_and_validate_key(previous_counter)
+    client = cache._cache.get_client(key, write=True)
+    pipeline = client.pipeline(transaction=False)
+    pipeline.incr(key)
+    # The same deadline at every hit of the window (timeout counts from now).
+    pipeline.expire(key, timeout)
+    pipeline.get(previous_key)
+    count, _expiry_set, previous = pipeline.execute()
+    return int(count), int(previous or 0)
+
+
+def _decrement(counter: str) -> None:
+    # A counter that expired meanwhile has nothing left to give back.
+    with contextlib.suppress(ValueError):
+        caches["default"].decr(counter)
+
+
+def _seconds_until_allowed(
+    *, others: int, previous: int, limit: int, elapsed: float, window: int
+) -> int:
+    """Seconds until one more request would pass, if no other arrives meanwhile.
+
+    Within this window, the previous window's weight must fall until
+    others + previous * (1 - f) + 1 <= limit; if this window alone is full,
+    into the next one, where this window becomes the previous.
+    """
+    if limit < 1:
+        return window
+    fraction_now = elapsed / window
+    if others + 1 <= limit and previous > 0:
+        fraction_needed = 1 - (limit - others - 1) / previous
+        seconds = (fraction_needed - fraction_now) * window
+    else:
+        fraction_needed = 1 - (limit - 1) / others if others > 0 else 0.0
+        seconds = (1 - fraction_now) * window + max(0.0, fraction_needed) * window
+    return max(1, math.ceil(seconds))

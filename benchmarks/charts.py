@@ -30,8 +30,11 @@ COHORT_FILL = "#ffe3b3"
 COHORT_STROKE = "#8a4b00"
 MARKER = "#b3261e"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
-# Average advance of a character at 12 px, to guess whether two texts share a line.
-CHAR_WIDTH = 6.6
+# Generous advances of a character (system fonts differ; accented capitals and
+# bold run wide), to decide whether a row's label and its summary share a line:
+# guessing short printed region names over medians on a phone.
+CHAR_WIDTH = 7.0  # 12 px, regular
+LABEL_CHAR_WIDTH = 8.2  # 13 px, bold
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,15 @@ def _tick_anchor(index: int, count: int) -> str:
     return "start" if index == 0 else "end" if index == count - 1 else "middle"
 
 
+def _within(value: float, span: tuple[float, float], *, margin: float = 4.0) -> bool:
+    return span[0] - margin <= value <= span[1] + margin
+
+
+def _fits_on_one_line(label: str, summary: str, width: int) -> bool:
+    """Whether a row's label (left) and summary (right) fit side by side, with a gap."""
+    return len(label) * LABEL_CHAR_WIDTH + len(summary) * CHAR_WIDTH + 32 < width - 16
+
+
 def box_plot(
     rows: Sequence[BoxRow],
     *,
@@ -146,9 +158,12 @@ def box_plot(
 ) -> SafeString:
     """Horizontal box plots, one per row: whiskers p10-p90, box p25-p75, a thick median bar.
 
-    Each row's label sits above its box, with "median ... · n" at the right when
-    both fit on one line. `marker` draws one more value (a respondent's own pay)
-    as a labelled vertical line.
+    Each row's label sits above its box, with "median ... · n" at the right
+    when both fit on one line, else on a line of its own under the label: a
+    text never prints over another. `marker` draws one more value (an amount
+    being checked, a respondent's own pay) as a labelled dashed line drawn
+    behind the texts, which keep a white outline, and as a solid one over each
+    box: it crosses no label.
     """
     if not rows:
         return mark_safe("")
@@ -158,8 +173,19 @@ def box_plot(
     ticks = nice_ticks(min(values), max(values), count=6 if width >= 560 else 4)
     left, right = 40.0, width - 40.0
     x = _scale((ticks[0], ticks[-1]), (left, right))
-    row_height, top = 52.0, 8.0 + (22.0 if marker is not None else 0.0)
-    bottom = top + row_height * len(rows)
+    row_height, summary_line = 52.0, 16.0
+    top = 8.0 + (22.0 if marker is not None else 0.0)
+    summaries = [
+        f"{median_label} {money_text(row.p50, currency)} · n = {grouped(row.n)}" for row in rows
+    ]
+    one_line = [
+        _fits_on_one_line(row.label, summary, width)
+        for row, summary in zip(rows, summaries, strict=True)
+    ]
+    row_tops = [top]
+    for single in one_line:
+        row_tops.append(row_tops[-1] + row_height + (0.0 if single else summary_line))
+    bottom = row_tops[-1]
     body = [f'<rect width="{width}" height="{bottom + 28:.0f}" fill="#ffffff"/>']
     for tick in ticks:
         body.append(_line(x(tick), top, x(tick), bottom, stroke=GRID))
@@ -174,15 +200,38 @@ def box_plot(
                 fill=MUTED,
             )
         )
-    for position, row in enumerate(rows):
-        y = top + position * row_height
+    if marker is not None:
+        # Dashed from its label down to the axis, hidden wherever a row's text lies across it.
+        mx = x(marker)
+        gaps = []
+        for row, summary, single, y in zip(rows, summaries, one_line, row_tops, strict=False):
+            label_end = 8 + len(row.label) * LABEL_CHAR_WIDTH
+            summary_span = (
+                (width - 8 - len(summary) * CHAR_WIDTH, width - 8.0)
+                if single
+                else (8.0, 8 + len(summary) * CHAR_WIDTH)
+            )
+            if 8 - 4 <= mx <= label_end + 4 or (single and _within(mx, summary_span)):
+                gaps.append((y + 1, y + 20))
+            if not single and _within(mx, summary_span):
+                gaps.append((y + 1 + summary_line, y + 20 + summary_line))
+        body.append(_line(mx, top - 6, mx, bottom - 4, stroke=MARKER, width=2, dash="4 3"))
+        body.extend(
+            f'<rect x="{mx - 3:.1f}" y="{gap_start:.1f}" width="6" '
+            f'height="{gap_end - gap_start:.1f}" fill="#ffffff"/>'
+            for gap_start, gap_end in gaps
+        )
+    box_bands = []
+    for row, summary, single, y in zip(rows, summaries, one_line, row_tops, strict=False):
         fill, stroke = (COHORT_FILL, COHORT_STROKE) if row.emphasis else (BOX_FILL, BOX_STROKE)
         weight = 700 if row.emphasis else 600
-        body.append(_text(8, y + 15, row.label, weight=weight, size=13))
-        summary = f"{median_label} {money_text(row.p50, currency)} · n = {grouped(row.n)}"
-        if (len(row.label) * 7.2 + len(summary) * CHAR_WIDTH) < width - 24:
-            body.append(_text(width - 8, y + 15, summary, anchor="end", fill=MUTED))
-        middle = y + 33
+        body.append(_text(8, y + 15, row.label, weight=weight, size=13, halo=True))
+        if single:
+            body.append(_text(width - 8, y + 15, summary, anchor="end", fill=MUTED, halo=True))
+        else:
+            body.append(_text(8, y + 15 + summary_line, summary, fill=MUTED, halo=True))
+        middle = y + 33 + (0.0 if single else summary_line)
+        box_bands.append(middle)
         if row.p10 is not None and row.p90 is not None:
             body.append(_line(x(row.p10), middle, x(row.p25), middle, stroke=INK))
             body.append(_line(x(row.p75), middle, x(row.p90), middle, stroke=INK))
@@ -196,7 +245,9 @@ def box_plot(
         body.append(_line(x(row.p50), middle - 12, x(row.p50), middle + 12, stroke=INK, width=4))
     if marker is not None:
         mx = x(marker)
-        body.append(_line(mx, top - 6, mx, bottom - 4, stroke=MARKER, width=2, dash="4 3"))
+        # Solid over the boxes, which hide the dashed line behind them.
+        for middle in box_bands:
+            body.append(_line(mx, middle - 14, mx, middle + 14, stroke=MARKER, width=2))
         anchor = "start" if mx < width * 0.25 else "end" if mx > width * 0.75 else "middle"
         body.append(
             _text(mx, top - 10, marker_label, anchor=anchor, weight=700, fill=MARKER, halo=True)

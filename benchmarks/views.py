@@ -1,4 +1,4 @@
-"""The benchmark pages: home, explorer, profile estimate, trends, methodology.
+"""The benchmark pages: home, explorer and its CSV, pay checks, estimate, trends, methodology.
 
 Each view parses its parameters with the API's FilterSets (through
 `benchmarks.forms`), reads the published snapshot through `benchmarks.selectors`
@@ -8,7 +8,9 @@ renders the same "too few answers" block whether it is small or empty.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -37,12 +39,15 @@ from benchmarks.forms import (
     DIMENSION_LABELS,
     SALARY,
     ExplorerQuery,
+    PayCheckQuery,
     active_filters,
     estimate_filterset,
     explorer_query,
+    pay_check_query,
     trend_query,
 )
-from benchmarks.models import Cell, Metric
+from benchmarks.models import DAY_RATE_THRESHOLDS, DIMENSIONS, Cell, Metric
+from benchmarks.positions import CohortPosition, pay_position
 from benchmarks.selectors import PublishedSnapshot
 from benchmarks.snapshots import FENCE_K
 from benchmarks.stats import (
@@ -53,7 +58,7 @@ from benchmarks.stats import (
     LogSalaryModel,
 )
 from benchmarks.stats.perturbation import NOISE_BOUND
-from benchmarks.templatetags.benchmark_format import money_text
+from benchmarks.templatetags.benchmark_format import TIERS, money_text, percent_text
 from surveys import vocabulary as vocab
 from surveys.models import Edition
 
@@ -76,6 +81,8 @@ API_NAMES = {
     ("estimate", ""): "api-estimate",
     ("trends", ""): "api-trends",
     ("csv", ""): "api-cells-csv",
+    ("salary-position", ""): "api-salaries-position",
+    ("day-rate-position", ""): "api-day-rates-position",
 }
 
 
@@ -158,35 +165,53 @@ class BreakdownRow:
     cell: Cell
 
 
-def _breakdown_rows(
-    children: list[Cell], *, by: str, country: str
-) -> tuple[list[BreakdownRow], list[str]]:
-    """The published levels of a breakdown, and the labels of the others ("too few answers").
+@dataclass(frozen=True)
+class BreakdownLevel:
+    """One level of a breakdown's vocabulary: its code, its label, its cell if published.
 
-    Every level of the vocabulary that has no published cell is listed alike,
-    whether it has no answer or too few: the page cannot tell them apart.
+    `done` tells the two levels of a mission apart (those who do it, those who do not).
+    """
+
+    code: str
+    label: str
+    cell: Cell | None
+    done: bool | None = None
+
+
+def _breakdown_levels(children: list[Cell], *, by: str, country: str) -> list[BreakdownLevel]:
+    """Every level of a breakdown in the vocabulary's order, published or not.
+
+    A level with no published cell reads alike whether it has no answer or
+    too few: nothing here can tell them apart.
     """
     if by == "mission":
         yes, no = gettext("%(mission)s: yes"), gettext("%(mission)s: no")
         published = {(cell.mission, cell.mission_done): cell for cell in children}
-        rows, missing = [], []
-        for code in vocab.MISSIONS.codes:
-            for done in (True, False):
-                label = (yes if done else no) % {"mission": vocab.MISSIONS.label(code)}
-                cell = published.get((code, done))
-                if cell is None:
-                    missing.append(label)
-                else:
-                    rows.append(BreakdownRow(label=label, cell=cell))
-        return rows, missing
+        return [
+            BreakdownLevel(
+                code=code,
+                label=(yes if done else no) % {"mission": vocab.MISSIONS.label(code)},
+                cell=published.get((code, done)),
+                done=done,
+            )
+            for code in vocab.MISSIONS.codes
+            for done in (True, False)
+        ]
     codes = vocab.REGIONS_BY_COUNTRY[country].codes if by == "region" else vocab.ALL[by].codes
     by_code = {getattr(cell, by): cell for cell in children}
-    rows = [
-        BreakdownRow(label=_level_label(by, code), cell=by_code[code])
+    return [
+        BreakdownLevel(code=code, label=_level_label(by, code), cell=by_code.get(code))
         for code in codes
-        if code in by_code
     ]
-    missing = [_level_label(by, code) for code in codes if code not in by_code]
+
+
+def _breakdown_rows(
+    children: list[Cell], *, by: str, country: str
+) -> tuple[list[BreakdownRow], list[str]]:
+    """The published levels of a breakdown, and the labels of the others ("too few answers")."""
+    levels = _breakdown_levels(children, by=by, country=country)
+    rows = [BreakdownRow(label=level.label, cell=level.cell) for level in levels if level.cell]
+    missing = [level.label for level in levels if level.cell is None]
     return rows, missing
 
 
@@ -251,6 +276,18 @@ def _shares(parent: Cell) -> list[charts.ShareBar]:
     ]
 
 
+def _page_url(name: str, parameters: dict[str, Any]) -> str:
+    return f"{reverse(name)}?{urlencode(parameters)}" if parameters else reverse(name)
+
+
+def _explorer_parameters(query: ExplorerQuery) -> dict[str, Any]:
+    """The explorer's own query string for a valid query: figure, pay basis, cohort, breakdown."""
+    parameters: dict[str, Any] = {"metric": query.figure}
+    if query.figure == SALARY:
+        parameters["basis"] = "base" if query.metric == Metric.SALARY_BASE else "total"
+    return {**parameters, **query.cohort().as_dict(), "by": query.by}
+
+
 def _explorer_results(query: ExplorerQuery, published: PublishedSnapshot) -> dict[str, Any]:
     """Everything the results part of the explorer shows, for a valid query (one query)."""
     cohort = query.cohort()
@@ -278,7 +315,8 @@ def _explorer_results(query: ExplorerQuery, published: PublishedSnapshot) -> dic
         "parent": parent,
         "api_url": _api_url((query.figure, "breakdown"), {**parameters, "by": by}),
         "api_cohort_url": _api_url((query.figure, "cohort"), parameters),
-        "csv_url": _api_url(("csv", "")),
+        "csv_url": _page_url("benchmarks-table-csv", _explorer_parameters(query)),
+        "data_dictionary_url": f"{reverse('methodology')}#data",
     }
     if parent is None:
         return results
@@ -587,6 +625,382 @@ def trends(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+# --- The table on screen, as CSV ------------------------------------------------------------
+
+# Excel reads a file without a byte-order mark in the machine's legacy code page
+# ("Île-de-France" turns into "ÃŽle-de-France"), in every locale: both languages
+# get one. French Excel splits columns on ";" (the comma is its decimal mark).
+CSV_BOM = "\ufeff"
+CSV_DELIMITERS = {"fr": ";", "en": ","}
+TEXT = "text/plain; charset=utf-8"
+
+
+def _csv_delimiter() -> str:
+    return CSV_DELIMITERS.get((get_language() or "fr")[:2], ",")
+
+
+def _table_header(query: ExplorerQuery) -> list[str]:
+    """Code columns under the API's parameter names, each beside its label in the page's words."""
+    cohort = query.cohort()
+    header = ["metric", gettext("Figure"), "country", gettext("Country"), "year"]
+    for dimension in cohort.filters:
+        header += [dimension, str(DIMENSION_LABELS[dimension])]
+    header += ["by", gettext("Break down by"), "level", str(DIMENSION_LABELS[query.by])]
+    if query.by == "mission":
+        header.append("done")
+    header += [
+        "n",
+        "confidence",
+        gettext("Confidence"),
+        "currency",
+        "p10",
+        "p25",
+        "p50",
+        "p75",
+        "p90",
+        "median_ci95_low",
+        "median_ci95_high",
+        gettext("Note"),
+    ]
+    return header
+
+
+def _table_lines(query: ExplorerQuery, published: PublishedSnapshot) -> list[list[Any]]:
+    """The whole cohort, then every level of the breakdown, as the explorer shows them."""
+    cohort = query.cohort()
+    parent, children = selectors.breakdown_with_parent(
+        snapshot=published.snapshot,
+        metric=query.metric,
+        country=cohort.country,
+        year=int(cohort.year or published.years[-1]),
+        filters=cohort.filters,
+        by=query.by,
+    )
+    leading: list[Any] = [
+        query.metric,
+        str(METRIC_TITLES[query.metric]),
+        cohort.country,
+        vocab.COUNTRY.label(cohort.country),
+        cohort.year,
+    ]
+    for dimension, code in cohort.filters.items():
+        leading += [code, _level_label(dimension, code)]
+    leading += [query.by, str(DIMENSION_LABELS[query.by])]
+    too_few = gettext("Too few answers to publish")
+
+    def line(code: str, label: str, cell: Cell | None, done: bool | None) -> list[Any]:
+        figures: list[Any]
+        if cell is None:
+            figures = ["", "", "", "", "", "", "", "", "", "", "", "", too_few]
+        else:
+            figures = [
+                cell.n,
+                cell.confidence,
+                str(TIERS.get(cell.confidence, cell.confidence)),
+                cell.currency,
+                *(
+                    "" if value is None else value
+                    for value in (cell.p10, cell.p25, cell.p50, cell.p75, cell.p90)
+                ),
+                cell.median_ci_low,
+                cell.median_ci_high,
+                "",
+            ]
+        mission = [] if query.by != "mission" else ["" if done is None else str(done).lower()]
+        return [*leading, code, label, *mission, *figures]
+
+    lines = [line("", gettext("Whole cohort"), parent, None)]
+    if parent is not None:
+        levels = _breakdown_levels(children, by=query.by, country=cohort.country)
+        lines += [line(level.code, level.label, level.cell, level.done) for level in levels]
+    return lines
+
+
+@require_safe
+def explorer_csv(request: HttpRequest) -> HttpResponse:
+    """/benchmarks/table.csv: the explorer's table for the same query, in the page's language.
+
+    The whole cohort and each level of the breakdown, with codes beside labels;
+    figures as plain numbers (whole units of the currency), so a spreadsheet
+    reads them as numbers. The whole published table stays at
+    /api/v1/benchmarks/cells.csv (its columns: the methodology page).
+    """
+    published = _published_or_none()
+    if published is None:
+        return HttpResponse(gettext("No figures are published yet."), status=503, content_type=TEXT)
+    query = explorer_query(request.GET, published=published)
+    if not query.is_valid():
+        # The page's own messages (labels, what to do), one a line.
+        form = query.dressed_form()
+        messages = [
+            message
+            for bound_form in (query.figure_form, form)
+            for errors in bound_form.errors.values()
+            for message in errors
+        ]
+        return HttpResponse("\n".join(messages) + "\n", status=400, content_type=TEXT)
+    buffer = io.StringIO()
+    buffer.write(CSV_BOM)
+    writer = csv.writer(buffer, delimiter=_csv_delimiter(), lineterminator="\r\n")
+    writer.writerow(_table_header(query))
+    writer.writerows(_table_lines(query, published))
+    cohort = query.cohort()
+    name = f"cmbench-{query.figure}-{cohort.country}-{cohort.year}-by-{query.by}.csv"
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# --- Pay checks: where a salary or a day rate stands, without answering the survey -------------
+
+# Ordinals of the published percentile ranks, the way each language writes them.
+ORDINALS = {
+    10: _("10th"),
+    25: _("25th"),
+    50: _("50th"),
+    75: _("75th"),
+    90: _("90th"),
+}
+
+
+def _ordinal(rank: int) -> str:
+    """ "62nd" / "62e": a percentile rank as an ordinal in the reader's language."""
+    if rank in ORDINALS:
+        return str(ORDINALS[rank])
+    if (get_language() or "fr")[:2] == "fr":
+        return f"{rank}e"
+    suffix = "th" if 10 <= rank % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(rank % 10, "th")
+    return f"{rank}{suffix}"
+
+
+def _cohort_text(filters: dict[str, str]) -> str:
+    """A cohort's filters in words: "Community manager · 3–5 years · Île-de-France"."""
+    if not filters:
+        return gettext("everyone")
+    return " · ".join(_level_label(dimension, code) for dimension, code in filters.items())
+
+
+def _position_sentences(position: CohortPosition) -> tuple[str, str]:
+    """The position's headline and its plain reading, as a band where n < 50."""
+    if position.below is not None:
+        return (
+            gettext("Below the %(rank)s percentile") % {"rank": _ordinal(position.below)},
+            gettext("Lower than %(percent)s or more of this group.")
+            % {"percent": percent_text(100 - position.below)},
+        )
+    if position.above is not None:
+        return (
+            gettext("Above the %(rank)s percentile") % {"rank": _ordinal(position.above)},
+            gettext("Higher than %(percent)s or more of this group.")
+            % {"percent": percent_text(position.above)},
+        )
+    if position.band is not None and position.band[0] != position.band[1]:
+        low, high = position.band
+        return (
+            gettext("Between the %(low)s and the %(high)s percentile")
+            % {"low": _ordinal(low or 0), "high": _ordinal(high or 100)},
+            gettext("Higher than %(low)s to %(high)s of this group.")
+            % {"low": percent_text(low or 0), "high": percent_text(high or 100)},
+        )
+    rank = position.band[0] if position.band is not None else position.percentile
+    rank = int(rank or 0)
+    return (
+        gettext("Around the %(rank)s percentile") % {"rank": _ordinal(rank)},
+        gettext("Higher than about %(percent)s of this group.") % {"percent": percent_text(rank)},
+    )
+
+
+def _pay_check_result(query: PayCheckQuery, published: PublishedSnapshot) -> dict[str, Any]:
+    cleaned = query.filterset.cleaned_data
+    country, year = cleaned["country"], int(cleaned["year"])
+    position = pay_position(
+        snapshot=published.snapshot,
+        metric=query.metric,
+        country=country,
+        year=year,
+        profile=query.profile(),
+        value=query.value,
+    )
+    result: dict[str, Any] = {
+        "asked": True,
+        "country_label": vocab.COUNTRY.label(country),
+        "year": year,
+        "value": query.value,
+        "currency": vocab.CURRENCY_BY_COUNTRY[country],
+    }
+    if position is None:
+        return result
+    cell = position.cell
+    headline, reading = _position_sentences(position)
+    explorer_parameters: dict[str, Any] = {"metric": query.figure}
+    api_parameters: dict[str, Any] = {query.amount_name: _plain_amount(query.value)}
+    if query.figure == SALARY:
+        explorer_parameters["basis"] = api_parameters["basis"] = cleaned.get("basis") or "total"
+    cohort = {"country": country, "year": year, **position.filters}
+    box = charts.BoxRow(
+        label=gettext("This group"),
+        p10=cell.p10,
+        p25=cell.p25,
+        p50=cell.p50,
+        p75=cell.p75,
+        p90=cell.p90,
+        n=cell.n,
+        emphasis=True,
+    )
+    marker_label = gettext("Checked: %(amount)s") % {
+        "amount": money_text(query.value, cell.currency)
+    }
+
+    # An amount far outside the group would squeeze its box to a line: the marker stops
+    # at half the lowest or one and a half times the highest published figure (its
+    # label still says the amount).
+    published_figures = [value for value in (cell.p10, cell.p25, cell.p75, cell.p90) if value]
+    marker = min(
+        max(round(query.value), min(published_figures) // 2), max(published_figures) * 3 // 2
+    )
+
+    def chart(width: int, css_class: str) -> Any:
+        return charts.box_plot(
+            [box],
+            currency=cell.currency,
+            width=width,
+            median_label=gettext("median"),
+            marker=marker,
+            marker_label=marker_label,
+            css_class=css_class,
+        )
+
+    result.update(
+        position=position,
+        cell=cell,
+        headline=headline,
+        reading=reading,
+        cohort_labels=[
+            (DIMENSION_LABELS[dimension], _level_label(dimension, code))
+            for dimension, code in position.filters.items()
+        ],
+        narrower=[_cohort_text(filters) for filters in position.narrower],
+        explorer_url=_page_url("benchmarks", {**explorer_parameters, **cohort}),
+        api_url=_api_url((f"{query.figure}-position", ""), {**api_parameters, **cohort}),
+        chart_narrow=chart(NARROW, "chart--narrow"),
+        chart_wide=chart(WIDE, "chart--wide"),
+        tails_published=cell.p10 is not None,
+    )
+    return result
+
+
+def _plain_amount(value: float) -> str:
+    """An amount as the API reads it: 38000, or 450.5 (no grouping, no trailing .0)."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _pay_check(request: HttpRequest, figure: str) -> HttpResponse:
+    published = _published_or_none()
+    if published is None:
+        return _unpublished(request)
+    query = pay_check_query(request.GET, figure=figure, published=published)
+    context = _page_context(
+        published,
+        form=query.filterset.form,
+        figure=figure,
+        amount_field=query.filterset.form[query.amount_name],
+        band_from=TIER_HIGH_FROM,
+    )
+    status = 200
+    if query.is_bound:
+        if query.is_valid():
+            context.update(_pay_check_result(query, published))
+        else:
+            status = 400
+    return render(request, "benchmarks/pay_check.html", context, status=status)
+
+
+@require_safe
+def salary_check(request: HttpRequest) -> HttpResponse:
+    """/benchmarks/salary-check/: where a gross annual salary stands, in its narrowest cohort."""
+    return _pay_check(request, SALARY)
+
+
+@require_safe
+def day_rate_check(request: HttpRequest) -> HttpResponse:
+    """/benchmarks/day-rate-check/: where a freelance day rate stands, in its narrowest cohort."""
+    return _pay_check(request, DAY_RATE)
+
+
+def _data_dictionary() -> list[tuple[str, str]]:
+    """The columns of /api/v1/benchmarks/cells.csv and what each holds, for the methodology."""
+    thresholds = ", ".join(str(threshold) for threshold in DAY_RATE_THRESHOLDS)
+    return [
+        (
+            "metric",
+            gettext(
+                "salary: gross annual salary, full-time equivalent, base + variable pay; "
+                "salary_base: base pay only; day_rate: freelance day rate, excluding VAT."
+            ),
+        ),
+        (
+            "country",
+            gettext("Country, ISO 3166-1 code: %(codes)s.")
+            % {"codes": ", ".join(vocab.COUNTRY.codes)},
+        ),
+        ("year", gettext("Survey edition.")),
+        (
+            ", ".join(DIMENSIONS),
+            gettext(
+                "The group's level of each dimension, as a code; empty for all levels. "
+                "Regions are ISO 3166-2 codes."
+            ),
+        ),
+        (
+            "mission, mission_done",
+            gettext(
+                "The mission breakdown: a mission's code, with mission_done 1 for those who do "
+                "it and 0 for those who do not; mission empty (and mission_done 1) otherwise."
+            ),
+        ),
+        (
+            "n",
+            gettext(
+                "Number of answers, with its small deliberate noise (see “Protecting "
+                "respondents”); never under %(min)d."
+            )
+            % {"min": MIN_COHORT},
+        ),
+        (
+            "confidence",
+            gettext("low (%(min)d to %(medium)d answers), medium (up to %(high)d), high (more).")
+            % {"min": MIN_COHORT, "medium": TIER_MEDIUM_FROM - 1, "high": TIER_HIGH_FROM - 1},
+        ),
+        ("currency", gettext("EUR, CHF or CAD: the currency of every amount of the line.")),
+        (
+            "p10, p25, p50, p75, p90",
+            gettext(
+                "Percentiles in whole units of the currency, rounded (salaries to the nearest "
+                "100, day rates to the nearest 5); p50 is the median. p10 and p90 are empty "
+                "under %(tails)d answers."
+            )
+            % {"tails": MIN_TAILS},
+        ),
+        ("median_ci_low, median_ci_high", gettext("95%% confidence interval of the median.") % {}),
+        (
+            "under_<rate>_percent, _ci95_low, _ci95_high",
+            gettext(
+                "Day rates: share of freelancers billing less than each rate (%(rates)s), in "
+                "whole percents, with its 95%% interval."
+            )
+            % {"rates": thresholds},
+        ),
+        (
+            "mission_<code>_percent, _ci95_low, _ci95_high",
+            gettext("Share of the group doing each mission, with its 95%% interval.") % {},
+        ),
+        (
+            "kpi_<code>_percent, _ci95_low, _ci95_high",
+            gettext("Share of the group reporting on each indicator, with its 95%% interval.") % {},
+        ),
+    ]
+
+
 @require_safe
 def methodology(request: HttpRequest) -> HttpResponse:
     """/methodology/: how figures are computed and protected, in plain words."""
@@ -600,5 +1014,9 @@ def methodology(request: HttpRequest) -> HttpResponse:
             fence_k=f"{FENCE_K:g}",
             estimate_level=round(ESTIMATE_LEVEL * 100),
             noise_bound=NOISE_BOUND,
+            data_dictionary=_data_dictionary(),
+            cells_csv_url=reverse("api-cells-csv"),
+            vocabulary_url=reverse("api-vocabulary"),
+            api_docs_url=reverse("api-docs"),
         ),
     )

@@ -2,8 +2,9 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
 
+from benchmarks.api.views import ApiDocsView
 from cmbench import health
 
 api_patterns = [
@@ -13,9 +14,9 @@ api_patterns = [
     path("interviews/", include("surveys.api.interviews")),
     path("guides/", include("guides.api")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    # The split view serves Swagger UI's start-up script as a file, not inline:
-    # the Content-Security-Policy refuses inline scripts without a nonce.
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    # Swagger UI with its start-up script and its page style as files, not inline:
+    # the Content-Security-Policy refuses inline scripts and styles here as elsewhere.
+    path("docs/", ApiDocsView.as_view(), name="api-docs"),
 ]
 
 urlpatterns = [

@@ -51,11 +51,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
-from django.utils import formats
-from django.utils.translation import get_language, gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from benchmarks import selectors
 from benchmarks.models import Cell, Metric, Snapshot
+
+# Money and percents are written by the benchmark pages' helpers, so that a guide
+# says "34 000 €" exactly where the explorer does (re-exported for the guides' tags).
+from benchmarks.templatetags.benchmark_format import grouped, money_text, percent_text
 from surveys import vocabulary as vocab
 
 logger = logging.getLogger(__name__)
@@ -298,16 +301,6 @@ class FigureContext:
             self._cells[self._key(metric, country, year, {**filters, by: code})] = found.get(code)
 
 
-def money_text(amount: int, currency: str) -> str:
-    """An amount in whole units, grouped the reader's way: 34 000 EUR, 34,000 EUR."""
-    return f"{formats.number_format(amount, force_grouping=True)}\u00a0{currency}"
-
-
-def percent_text(percent: int) -> str:
-    """A whole percent, French typography in French: 42 %, 42%."""
-    return f"{percent}\u202f%" if (get_language() or "fr")[:2] == "fr" else f"{percent}%"
-
-
 def share_of(part: int, whole: int) -> int:
     """100 * part / whole rounded half up to a whole percent (the snapshot's rounding)."""
     return (200 * part + whole) // (2 * whole)
@@ -334,11 +327,11 @@ def figure_text(figure: Figure, context: FigureContext) -> str | None:
     if figure.family in SHARE_FAMILIES:
         return _share_text(figure, cell)
     if figure.stat == "n":
-        return formats.number_format(cell.n, force_grouping=True)
+        return grouped(cell.n)
     if figure.stat == "median_ci":
-        low = formats.number_format(cell.median_ci_low, force_grouping=True)
+        low = money_text(cell.median_ci_low, cell.currency)
         high = money_text(cell.median_ci_high, cell.currency)
-        return f"{low}–{high}"
+        return f"{low} – {high}"
     if figure.stat.startswith("under_"):
         share = selectors.cell_shares(cell).get("under", {}).get(figure.stat.removeprefix("under_"))
         return percent_text(share[0]) if share else None

@@ -40,6 +40,7 @@ from django.utils.http import http_date
 from django.utils.translation import gettext, gettext_noop
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser
@@ -85,7 +86,7 @@ from benchmarks.selectors import PublishedSnapshot
 from benchmarks.stats import share_percent
 from surveys.api.serializers import DetailSerializer
 from surveys.api.throttling import ClientRateThrottle
-from surveys.api.views import LANG_PARAMETER, request_language
+from surveys.api.views import LANG_PARAMETER, RequestLanguageMixin, request_language
 
 NO_SNAPSHOT = gettext_noop("No figures are published yet.")
 INVALID_PARAMETERS = gettext_noop("Invalid query parameters: %(names)s.")
@@ -760,3 +761,16 @@ class CellsCsvView(SnapshotReadView):
             f'attachment; filename="cmbench-cells-{published.id}.csv"'
         )
         return response
+
+
+class ApiDocsView(RequestLanguageMixin, SpectacularSwaggerSplitView):
+    """/api/v1/docs/: Swagger UI, its header in the reader's language (`?lang=`, Accept-Language).
+
+    The page is our template (benchmarks/api_docs.html): drf-spectacular's own
+    puts Swagger's page rules in an inline <style>, which the
+    Content-Security-Policy refuses; ours reads them from a static file, so the
+    policy stays as strict on this page as on every other.
+    """
+
+    template_name = "benchmarks/api_docs.html"
+    url_name = "schema"

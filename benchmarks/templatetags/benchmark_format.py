@@ -1,4 +1,10 @@
-"""Numbers of the benchmark pages in the reader's language: money, percents, counts.
+"""Numbers in the reader's language: money, percents, counts, for every page that shows them.
+
+The one place money is written: the benchmark pages, their charts, the pay
+checks and the guides (`guides.figures`) all call `money_text`, so an amount
+reads the same everywhere. Amounts arrive already rounded where they were
+published (DESIGN.md privacy rule 4: salaries to 100, day rates to 5); this
+only writes them, in whole units.
 
 French groups thousands with a non-breaking space and puts the currency after
 the amount (`34 000 €`); English groups with commas and puts a symbol first
@@ -32,7 +38,7 @@ def _french() -> bool:
 
 def grouped(number: int | float) -> str:
     """A whole number with the active language's thousands separator: 34 000 / 34,000."""
-    return formats.number_format(int(number), force_grouping=True)
+    return formats.number_format(round(number), force_grouping=True)
 
 
 def money_text(amount: int | float | None, currency: str) -> str:

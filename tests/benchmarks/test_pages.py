@@ -8,6 +8,8 @@ inside its own transaction, rolled back afterwards.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import threading
 import time
@@ -24,9 +26,12 @@ from django.test.utils import override_settings
 from django.utils import timezone, translation
 
 from benchmarks import charts, selectors
+from benchmarks.api.views import CSV_HEADER
+from benchmarks.forms import amount_as_typed
 from benchmarks.models import Cell, Metric, ProfileModel, Snapshot
 from benchmarks.snapshots import snapshot_publish
 from benchmarks.templatetags.benchmark_format import money_text
+from surveys import vocabulary as vocab
 from surveys.forms import started_token
 from surveys.models import Edition, SurveyResponse
 from surveys.services import response_build
@@ -132,6 +137,56 @@ def test_a_box_plot_draws_one_box_and_one_median_bar_per_row() -> None:
     assert svg.count('stroke-width="4"') == 2  # the median bars
     assert "B &lt;b&gt;" in svg and "<b>" not in svg  # labels are escaped
     assert 'aria-hidden="true"' in svg  # the table beside it carries the figures
+
+
+def test_a_long_label_and_its_summary_never_share_a_line_on_a_phone() -> None:
+    rows = [
+        charts.BoxRow(label="Provence-Alpes-Côte d'Azur", p25=25, p50=30, p75=35, n=84),
+        charts.BoxRow(label="Bretagne", p25=26, p50=31, p75=36, n=99),
+    ]
+
+    with translation.override("en"):
+        svg = str(charts.box_plot(rows, currency="EUR", width=360, median_label="median"))
+
+    texts = re.findall(r'<text x="([\d.]+)" y="([\d.]+)"[^>]*>([^<]+)</text>', svg)
+    by_text = {text: (float(x), float(y)) for x, y, text in texts}
+    long_label, long_summary = (
+        by_text["Provence-Alpes-Côte d&#x27;Azur"],
+        by_text["median €30 · n = 84"],
+    )
+    assert long_summary[1] > long_label[1]  # on a line of its own, under the label
+    assert by_text["median €31 · n = 99"][1] == by_text["Bretagne"][1]  # a short one fits beside
+
+
+def test_the_checked_amount_is_hidden_where_it_would_cross_a_label() -> None:
+    row = charts.BoxRow(label="This group", p10=20, p25=25, p50=30, p75=35, p90=40, n=55)
+
+    svg = str(
+        charts.box_plot(
+            [row], currency="EUR", width=720, median_label="median", marker=39, marker_label="x"
+        )
+    )
+
+    # One dashed line, with a white mask across the summary printed on the right.
+    assert svg.count("stroke-dasharray") == 1
+    assert svg.count('width="6"') == 1
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("38 000 €", "38000"),
+        ("38\u202f000", "38000"),
+        ("38,000", "38000"),
+        ("38.000", "38000"),
+        ("450,50", "450.50"),
+        ("450.5", "450.5"),
+        ("CHF 1'200", "1200"),
+        (" a lot ", "a lot"),
+    ],
+)
+def test_amounts_are_read_the_way_people_type_them(typed: str, read: str) -> None:
+    assert amount_as_typed(typed) == read
 
 
 # --- The explorer --------------------------------------------------------------------------
@@ -300,11 +355,24 @@ def test_a_visitor_with_a_session_never_gets_the_shared_copy(client: Client, ove
 @pytest.mark.parametrize(
     ("parameters", "field", "message"),
     [
-        ({"education": "phd"}, "education", "Allowed values: secondary, bac2"),
-        ({"country": "BE", "region": "FR-IDF"}, "region", "FR-IDF"),
-        ({"year": "1999"}, "year", "2025, 2026"),
-        ({"by": "shoe-size"}, "by", "shoe-size"),
-        ({"metric": "bitcoin"}, "metric", "bitcoin"),
+        (
+            {"education": "phd"},
+            "education",
+            "“phd” is not one of the choices for “Education”: pick one from the list.",
+        ),
+        (
+            {"country": "BE", "region": "FR-IDF"},
+            "region",
+            "Île-de-France (Paris region) is not a region of the country chosen (Belgium): "
+            "pick one of its regions, or choose France as the country.",
+        ),
+        (
+            {"year": "1999"},
+            "year",
+            "No figures are published for the edition 1999: pick one of 2025, 2026.",
+        ),
+        ({"by": "shoe-size"}, "by", "“shoe-size” is not one of the choices for “Break down by”"),
+        ({"metric": "bitcoin"}, "metric", "“bitcoin” is not one of the choices for “Figure”"),
     ],
 )
 def test_an_unknown_filter_value_shows_the_form_with_the_error_next_to_its_field(
@@ -322,6 +390,28 @@ def test_an_unknown_filter_value_shows_the_form_with_the_error_next_to_its_field
     next_to_field = section(html, f"filter-{field}")
     assert 'class="errorlist"' in next_to_field[:1500]
     assert message in next_to_field[:1500]
+    # A page speaks in labels: no code list, no API syntax.
+    assert "Allowed values" not in html and "country=" not in next_to_field[:1500]
+
+
+def test_unknown_values_are_named_by_their_field_without_listing_every_code(
+    client: Client, snapshot: Snapshot, db: None
+) -> None:
+    response = client.get("/en/benchmarks/", {"experience": "99", "region": "XX"})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    region, experience = section(html, "filter-region"), section(html, "filter-experience")
+    assert "“XX” is not one of the choices for “Region”: pick one from the list." in region
+    assert "“99” is not one of the choices for “Experience”: pick one from the list." in experience
+    assert "FR-ARA, FR-BFC" not in html and "0-2, 3-5" not in html
+
+
+def test_the_api_keeps_its_codes_in_its_messages(client: Client, snapshot: Snapshot) -> None:
+    answer = client.get("/api/v1/benchmarks/salaries/", {"country": "CH", "region": "FR-IDF"})
+
+    assert answer.status_code == 400
+    assert "country=FR" in str(answer.json())
 
 
 def test_employer_filters_with_day_rates_are_left_out_and_said_so(
@@ -351,7 +441,96 @@ def test_the_explorer_links_the_same_query_in_the_api_and_the_csv_file(
         assert f"<td>{level['n']}<span" in table
         assert euros_fr(level["percentiles"]["p50"]) in table
         assert f"{euros_fr(low)} – {euros_fr(high)}" in table
-    assert 'href="/api/v1/benchmarks/cells.csv" download' in html
+    # The CSV link gives the table on screen, for the same query.
+    csv_link = re.search(r'href="(/benchmarks/table\.csv\?[^"]+)" download', html)
+    assert csv_link is not None
+    assert "experience=3-5" in csv_link.group(1) and "by=role" in csv_link.group(1)
+
+
+# --- The table on screen, as CSV -------------------------------------------------------------
+
+
+def _csv_rows(response) -> tuple[str, list[list[str]]]:  # type: ignore[no-untyped-def]
+    """The raw text of a CSV answer and its rows, read with the separator it declares."""
+    text = response.content.decode("utf-8")
+    delimiter = ";" if text.splitlines()[0].count(";") > text.splitlines()[0].count(",") else ","
+    return text, list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=delimiter))
+
+
+def test_the_french_csv_of_the_screen_is_the_table_with_labels_semicolons_and_a_bom(
+    client: Client, overall: Cell
+) -> None:
+    query = {"experience": "3-5", "by": "role"}
+    response = client.get("/benchmarks/table.csv", query)
+    answer = client.get("/api/v1/benchmarks/salaries/breakdown/", query).json()
+    cohort = client.get("/api/v1/benchmarks/salaries/", {"experience": "3-5"}).json()
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == (
+        'attachment; filename="cmbench-salary-FR-2026-by-role.csv"'
+    )
+    text, rows = _csv_rows(response)
+    assert text.startswith("\ufeffmetric;")  # Excel in French: BOM, then ";" between columns
+    header, whole, *levels = rows
+    column = {name: index for index, name in enumerate(header)}
+    # Codes beside labels, in French, with the filters of the screen on every line.
+    assert whole[column["metric"]] == "salary" and whole[column["country"]] == "FR"
+    assert whole[column["experience"]] == "3-5" and whole[column["experience"] + 1] == "3 à 5 ans"
+    assert whole[column["level"]] == "" and whole[column["n"]] == str(cohort["n"])
+    assert whole[column["p50"]] == str(cohort["percentiles"]["p50"])
+    by_code = {line[column["level"]]: line for line in levels}
+    assert [line[column["level"]] for line in levels] == list(vocab.ROLE.codes)
+    for level in answer["levels"]:
+        line = by_code[level["level"]]
+        assert line[column["level"] + 1] == vocab.ROLE.label(level["level"], "fr")
+        assert line[column["n"]] == str(level["n"])
+        assert line[column["p50"]] == str(level["percentiles"]["p50"])  # a plain number
+        assert [int(line[column["median_ci95_low"]]), int(line[column["median_ci95_high"]])] == (
+            level["median_ci95"]
+        )
+    # Levels without published figures are listed alike, with no figure.
+    published = {level["level"] for level in answer["levels"]}
+    for code in set(vocab.ROLE.codes) - published:
+        assert by_code[code][column["n"]] == "" and by_code[code][column["p50"]] == ""
+
+
+def test_the_english_csv_uses_commas_and_english_labels(client: Client, overall: Cell) -> None:
+    response = client.get("/en/benchmarks/table.csv", {"metric": "day-rate", "by": "region"})
+
+    text, rows = _csv_rows(response)
+    assert response.status_code == 200
+    assert text.startswith("\ufeffmetric,Figure,country,Country,year,by,Break down by,level,")
+    assert rows[1][:2] == ["day_rate", "Freelance day rate, excluding VAT"]
+    assert rows[1][rows[0].index("level") + 1] == "Whole cohort"
+    assert "Auvergne-Rhône-Alpes" in text
+
+
+def test_the_csv_of_an_unreadable_query_says_what_is_wrong_in_words(
+    client: Client, snapshot: Snapshot, db: None
+) -> None:
+    response = client.get("/en/benchmarks/table.csv", {"experience": "99"})
+
+    assert response.status_code == 400
+    assert response.content.decode() == (
+        "“99” is not one of the choices for “Experience”: pick one from the list.\n"
+    )
+
+
+def test_the_full_dataset_is_documented_column_by_column_on_the_methodology_page(
+    client: Client, snapshot: Snapshot, db: None
+) -> None:
+    html = client.get("/en/methodology/").content.decode()
+
+    data = html.split('id="data"', 1)[1]
+    assert 'href="/api/v1/benchmarks/cells.csv" download' in data
+    documented = " ".join(re.findall(r'<th scope="row"><code>(.*?)</code>', data))
+    documented = documented.replace("&lt;", "<").replace("&gt;", ">")
+    for column in CSV_HEADER:
+        share = re.fullmatch(r"(under|mission|kpi)_(.+)_(percent|ci95_low|ci95_high)", column)
+        name = f"{share.group(1)}_<" if share else column
+        assert name in documented, column
+    assert '<a href="#data">Downloading the data</a>' in html
 
 
 def test_a_demo_snapshot_is_marked_on_every_page(
@@ -403,9 +582,11 @@ def test_the_estimate_form_refuses_a_missing_experience_next_to_its_field(
     response = client.get("/en/benchmarks/estimate/", {"role": "community-manager"})
 
     assert response.status_code == 400
-    assert "experience_years is required" in section(
-        response.content.decode(), "filter-experience_years"
+    errors = re.findall(
+        r'<ul class="errorlist"[^>]*><li>(.*?)</li>',
+        section(response.content.decode(), "filter-experience_years"),
     )
+    assert errors == ["Fill in “Years of experience”, for example 4."]
 
 
 def test_trends_show_each_editions_median_and_the_change(
@@ -457,6 +638,146 @@ def test_pages_carry_no_inline_script_or_style(
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
     assert re.search(r"<script(?![^>]*\ssrc=)", html) is None
     assert " style=" not in html and "<style" not in html
+
+
+# --- Pay checks ----------------------------------------------------------------------------
+
+
+def _cell(snapshot: Snapshot, metric: str, **filters: str) -> Cell | None:
+    return selectors.cell_lookup(
+        snapshot=snapshot, metric=metric, country="FR", year=2026, filters=filters
+    )
+
+
+def _result_text(html: str) -> str:
+    """The text of the pay check's result, tags and no-break spaces out."""
+    part = html.split('<section class="pay-position"', 1)[1].split("</section>", 1)[0]
+    part = re.sub(r"<svg.*?</svg>", "", part, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", part).replace(NBSP, " ").split())
+
+
+def test_a_salary_check_gives_the_same_percentile_as_the_api_in_a_large_cohort(
+    client: Client, snapshot: Snapshot, db: None
+) -> None:
+    cell = _cell(snapshot, Metric.SALARY, role="community-manager")
+    assert cell is not None and cell.n >= 50
+    salary = (cell.p50 + cell.p75) // 2
+    position = client.get(
+        "/api/v1/benchmarks/salaries/position/", {"salary": salary, "role": "community-manager"}
+    ).json()["position"]
+
+    # Typed the way people write amounts: grouped, with the currency.
+    amount = f"{salary:,} €".replace(",", " ")
+    response = client.get(
+        "/en/benchmarks/salary-check/", {"salary": amount, "role": "community-manager"}
+    )
+
+    assert response.status_code == 200
+    text = _result_text(response.content.decode())
+    assert f"Higher than about {position['percentile']}% of this group." in text
+    assert f"Amount checked: €{salary:,}." in text
+    assert "Role: Community manager" in text and f"{cell.n} answers" in text
+    assert "Too few answers" not in text  # the first cohort tried is published
+    explore = re.search(
+        r'href="(/en/benchmarks/\?[^"]+)">Explore this group', response.content.decode()
+    )
+    assert explore is not None
+    explored = client.get(explore.group(1).replace("&amp;", "&")).content.decode()
+    assert "Role: Community manager" in explored and f"€{cell.p50:,}" in explored
+
+
+def test_a_check_falls_back_to_the_narrowest_published_cohort_and_gives_a_band_under_50(
+    client: Client, snapshot: Snapshot, db: None
+) -> None:
+    # A role, band and region whose own group is not published but role x band is, under 50.
+    found = None
+    for role in ("community-manager", "social-media-manager", "moderator"):
+        for band in vocab.EXPERIENCE.codes:
+            for region in vocab.REGIONS_BY_COUNTRY["FR"].codes[:4]:
+                narrow = _cell(snapshot, Metric.SALARY, role=role, experience=band, region=region)
+                wider = _cell(snapshot, Metric.SALARY, role=role, experience=band)
+                if narrow is None and wider is not None and wider.n < 50:
+                    found = (role, band, region, wider)
+    assert found is not None
+    role, band, region, wider = found
+    salary = (wider.p25 + wider.p50) // 2 + 1
+
+    html = client.get(
+        "/en/benchmarks/salary-check/",
+        {"salary": salary, "role": role, "experience": band, "region": region},
+    ).content.decode()
+
+    text = _result_text(html)
+    region_label = vocab.REGION.label(region, "en")
+    role_label, band_label = vocab.ROLE.label(role, "en"), vocab.EXPERIENCE.label(band, "en")
+    assert "Between the 25th and the 50th percentile" in text
+    assert "Higher than 25% to 50% of this group." in text
+    assert "fewer than 50 answers: the position is given as a range" in text
+    assert f"Role: {role_label}" in text and f"Experience: {band_label}" in text
+    assert f"Region: {region_label}" not in text
+    assert (
+        f"Too few answers to publish for the narrower groups: {role_label} · {band_label} · "
+        f"{region_label}" in text
+    )
+
+
+def test_a_day_rate_check_reads_the_freelancers_figures(
+    client: Client, snapshot: Snapshot, db: None
+) -> None:
+    cell = _cell(snapshot, Metric.DAY_RATE)
+    assert cell is not None and cell.p90 is not None
+
+    html = client.get("/en/benchmarks/day-rate-check/", {"rate": cell.p90 + 50}).content.decode()
+
+    text = _result_text(html)
+    assert "Where this day rate stands" in text
+    assert "Above the 90th percentile" in text and "Higher than 90% or more of this group." in text
+    assert f"Amount checked: €{cell.p90 + 50:,}." in text
+    assert "Everyone" in text
+    api = re.search(r'href="(/api/v1/benchmarks/day-rates/position/\?[^"]+)"', html)
+    assert api is not None
+    answer = client.get(api.group(1).replace("&amp;", "&")).json()
+    assert answer["position"] == {"percentile": None, "below": None, "above": 90}
+
+
+def test_a_pay_check_without_an_amount_says_so_in_words(
+    client: Client, snapshot: Snapshot, db: None
+) -> None:
+    blank = client.get("/en/benchmarks/salary-check/")
+    missing = client.get("/en/benchmarks/salary-check/", {"role": "moderator"})
+    wrong = client.get("/en/benchmarks/day-rate-check/", {"rate": "a lot", "region": "CH-GE"})
+
+    assert blank.status_code == 200 and "How it works" in blank.content.decode()
+    assert missing.status_code == 400
+    assert "Fill in “Gross annual salary”, for example 38,000." in missing.content.decode()
+    assert wrong.status_code == 400
+    html = wrong.content.decode()
+    assert "“Day rate” must be a number, for example 350." in html
+    assert "Geneva is not a region of the country chosen (France)" in html
+
+
+@pytest.mark.parametrize("path", ["/", "/benchmarks/", "/methodology/"])
+def test_every_page_leads_to_the_pay_check_and_the_api_docs(
+    client: Client, snapshot: Snapshot, db: None, path: str
+) -> None:
+    html = client.get(path).content.decode()
+
+    assert 'href="/benchmarks/salary-check/"' in html
+    assert 'href="/api/v1/docs/?lang=fr"' in html
+
+
+def test_the_api_docs_page_keeps_the_strict_policy_and_carries_no_inline_style(
+    client: Client, db: None
+) -> None:
+    response = client.get("/api/v1/docs/", {"lang": "en"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<style" not in html and " style=" not in html
+    assert re.search(r"<script(?![^>]*\ssrc=)", html) is None
+    policy = response["Content-Security-Policy"]
+    assert "style-src 'self'" in policy and "unsafe-inline" not in policy
+    assert '<html lang="en">' in html and 'href="/en/benchmarks/"' in html
 
 
 # --- The respondent's position -------------------------------------------------------------

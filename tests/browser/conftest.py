@@ -3,6 +3,10 @@
 Without a `chromium` on the PATH these tests skip, unless CMBENCH_REQUIRE_BROWSER=1
 (CI), where they fail. Every page a test opens is watched: a console error, an
 uncaught exception or a Content-Security-Policy violation fails the test.
+
+`check_page` is what every page must pass at every size: no serious or critical
+accessibility violation (axe-core, shipped by axe-playwright-python), nothing
+wider than the screen, and a screenshot in test-artifacts/screenshots/.
 """
 
 from __future__ import annotations
@@ -34,6 +38,11 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
+# The two screens every page is tried on: a common laptop and a common phone.
+DESKTOP, PHONE = (1366, 900), (390, 844)
+SIZES = {"desktop": DESKTOP, "phone": PHONE}
+# axe-core's impacts that fail a page (minor and moderate ones are left to review).
+BLOCKING_IMPACTS = ("serious", "critical")
 # Reported by the page itself: Chromium logs a CSP refusal to the console too,
 # but the event names the directive.
 WATCH_CSP = """
@@ -80,12 +89,15 @@ class Watched:
 
 @pytest.fixture
 def open_page(chromium, live_server) -> Iterator:  # type: ignore[no-untyped-def]
-    """`open_page(width=1280, javascript=True)`: a fresh, watched browser page."""
+    """`open_page(width=1366, javascript=True)`: a fresh, watched browser page."""
     contexts = []
 
-    def open_page(*, width: int = 1280, javascript: bool = True) -> Watched:
+    def open_page(
+        *, width: int = DESKTOP[0], height: int | None = None, javascript: bool = True
+    ) -> Watched:
+        height = height or (PHONE[1] if width < 600 else DESKTOP[1])
         context = chromium.new_context(
-            viewport={"width": width, "height": 900},
+            viewport={"width": width, "height": height},
             java_script_enabled=javascript,
             accept_downloads=True,
             base_url=live_server.url,
@@ -116,6 +128,55 @@ def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
+def accessibility_problems(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """axe-core's serious and critical violations on the page as it is now, one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
+        + "; ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
+        for violation in results.response["violations"]
+        if violation["impact"] in BLOCKING_IMPACTS
+    ]
+
+
+def overflow(page) -> int:  # type: ignore[no-untyped-def]
+    """How many CSS pixels the page is wider than the screen (0 when it fits)."""
+    return int(
+        page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    )
+
+
+def check_page(page, name: str, *, ours: bool = True) -> None:  # type: ignore[no-untyped-def]
+    """Accessible, no wider than the screen, and saved as `<name>-<width>.png`.
+
+    `ours=False` for a page we do not write (Swagger UI's): it must fit the
+    screen, but its own markup is not held to our accessibility bar.
+    """
+    width = page.viewport_size["width"]
+    if ours:
+        assert accessibility_problems(page) == [], f"{name} at {width}px"
+    assert overflow(page) == 0, f"{name} is wider than a {width}px screen"
+    screenshot(page, f"{name}-{width}")
+
+
+def screenshots_at_both_sizes(page, name: str, *, ours: bool = True) -> None:  # type: ignore[no-untyped-def]
+    """The page as it is now on a desktop and on a phone, each checked and saved."""
+    for width, height in (DESKTOP, PHONE):
+        page.set_viewport_size({"width": width, "height": height})
+        check_page(page, name, ours=ours)
+
+
+def tab_to(page, selector: str, *, presses: int = 80) -> None:  # type: ignore[no-untyped-def]
+    """Press Tab until the focused element matches `selector` (the keyboard alone)."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate("(selector) => document.activeElement.matches(selector)", selector):
+            return
+    raise AssertionError(f"{selector} cannot be reached with the Tab key")
+
+
 def store_answers(count: int, *, seed: int, year: int, state: str = Edition.State.CLOSED) -> None:
     edition, _ = Edition.objects.get_or_create(year=year, defaults={"state": state})
     SurveyResponse.objects.bulk_create(
@@ -135,3 +196,14 @@ def published_site(transactional_db: None) -> Snapshot:
     store_answers(300, seed=31, year=2025)
     store_answers(600, seed=32, year=2026, state=Edition.State.OPEN)
     return snapshot_publish()
+
+
+@pytest.fixture(autouse=True)
+def _restore_the_migrated_database(django_db_serialized_rollback: None) -> None:
+    """Browser tests commit (a live server reads their rows), then leave the database as
+    migrations left it, data included, without re-running post_migrate.
+
+    A plain flush would re-create content types in another order, and the next
+    test that reloads the serialized database (tests/test_router.py) would then
+    collide with them on PostgreSQL.
+    """

@@ -54,8 +54,7 @@ class TestGuideApi:
         assert guide["language"] == "en"
         assert guide["body_markdown"].startswith("## Pay\n\nMedian: [[salary.p50 role=moderator]].")
         assert guide["body_html"] == (
-            '<h2 id="s-pay">Pay</h2>\n<p>Median: '
-            f'<span class="figure">{cell.p50:,}&nbsp;EUR</span>.</p>\n'
+            f'<h2 id="s-pay">Pay</h2>\n<p>Median: <span class="figure">€{cell.p50:,}</span>.</p>\n'
         )
         figures = guide["role_figures"][0]
         assert figures["role"] == "moderator" and figures["year"] == 2026

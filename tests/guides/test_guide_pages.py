@@ -119,12 +119,32 @@ class TestLiveFigures:
 
         body = text_of(body_of(client.get("/en/guides/test-guide/").content.decode()))
 
-        assert f'Median <span class="figure">{cell.p50:,} EUR</span>' in body
+        # Written by the explorer's own helper: the same amount reads the same everywhere.
+        assert f'Median <span class="figure">€{cell.p50:,}</span>' in body
         assert f'n <span class="figure">{cell.n}</span>' in body
         assert (
-            f'interval <span class="figure">{cell.median_ci_low:,}–{cell.median_ci_high:,} EUR'
+            f'interval <span class="figure">€{cell.median_ci_low:,} – €{cell.median_ci_high:,}'
             in body
         )
+
+    def test_a_french_guide_writes_money_exactly_as_the_explorer_does(
+        self, client: Client, make_guide: Any, published: Snapshot
+    ) -> None:
+        make_guide(body_fr="Médiane [[salary.p50 role=moderator]].")
+        cell = selectors.cell_lookup(
+            snapshot=published, metric=Metric.SALARY, country="FR", year=2026,
+            filters={"role": "moderator"},
+        )  # fmt: skip
+        assert cell is not None
+
+        guide = body_of(client.get("/guides/test-guide/").content.decode())
+        explorer = client.get("/benchmarks/", {"role": "moderator"}).content.decode()
+
+        # One helper for both: "34 000 €", never "34 000 EUR".
+        amount = f"{cell.p50:,}".replace(",", "\u00a0") + "\u00a0€"
+        assert f'<span class="figure">{amount}</span>' in guide.replace("&nbsp;", "\u00a0")
+        assert amount in explorer
+        assert "EUR" not in guide
 
     def test_a_cohort_under_ten_answers_reads_not_enough_answers(
         self, client: Client, make_guide: Any, published: Snapshot
@@ -199,7 +219,7 @@ class TestLiveFigures:
         assert table["rows"][4]["salary"]["p50"] == seniors.p50
         share = round(100 * freelancers.n / (freelancers.n + employees.n))
         assert table["freelance_share"] == share  # 15 / (15 + 78) = 16.1% with seed 11
-        assert f"<strong>{employees.p50:,} EUR</strong>" in html
+        assert f"<strong>€{employees.p50:,}</strong>" in html
         assert f"{share}% <small>of the employees and freelancers who answered" in html
         # Missions most reported: the published shares of the role's cell, largest first.
         top_code, (top_percent, _low, _high) = max(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -50,6 +51,20 @@ class BoxRow:
     p90: int | None = None
     # The whole cohort, drawn first and in bold, beside its groups.
     emphasis: bool = False
+
+    @classmethod
+    def of_cell(cls, label: str, cell: Any, *, emphasis: bool = False) -> BoxRow:
+        """The box of a published cell (anything with p10..p90 and n): its figures as stored."""
+        return cls(
+            label=label,
+            p10=cell.p10,
+            p25=cell.p25,
+            p50=cell.p50,
+            p75=cell.p75,
+            p90=cell.p90,
+            n=cell.n,
+            emphasis=emphasis,
+        )
 
 
 @dataclass(frozen=True)

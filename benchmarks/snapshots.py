@@ -934,6 +934,19 @@ def _store_memory(snapshot: Snapshot, previous: Snapshot | None) -> int:
     return stored
 
 
+def _stored_model(snapshot: Snapshot, release: ModelRelease | ProfileModel) -> ProfileModel:
+    """A model release (fresh, or an earlier snapshot's model kept) stored with ``snapshot``."""
+    return ProfileModel(
+        snapshot=snapshot,
+        country=release.country,
+        year=release.year,
+        fitted=release.fitted,
+        fitted_on=release.fitted_on,
+        fitted_rows=release.fitted_rows,
+        carried=release.carried,
+    )
+
+
 def _copy_other_editions(snapshot: Snapshot, previous: Snapshot, years: Sequence[int]) -> int:
     """Editions not rebuilt keep the previous snapshot's cells and models unchanged."""
     columns = ", ".join(f'"{c}"' for c in CELL_COLUMNS if c != "snapshot_id")
@@ -947,18 +960,7 @@ def _copy_other_editions(snapshot: Snapshot, previous: Snapshot, years: Sequence
         )
         copied = cursor.rowcount
     ProfileModel.objects.bulk_create(
-        [
-            ProfileModel(
-                snapshot=snapshot,
-                country=m.country,
-                year=m.year,
-                fitted=m.fitted,
-                fitted_on=m.fitted_on,
-                fitted_rows=m.fitted_rows,
-                carried=m.carried,
-            )
-            for m in previous.models.exclude(year__in=years)
-        ]
+        [_stored_model(snapshot, model) for model in previous.models.exclude(year__in=years)]
     )
     return copied
 
@@ -1015,18 +1017,7 @@ def snapshot_publish(
                 count += _copy_other_editions(snapshot, previous, years)
             remembered = _store_memory(snapshot, previous)
             ProfileModel.objects.bulk_create(
-                [
-                    ProfileModel(
-                        snapshot=snapshot,
-                        country=release.country,
-                        year=release.year,
-                        fitted=release.fitted,
-                        fitted_on=release.fitted_on,
-                        fitted_rows=release.fitted_rows,
-                        carried=release.carried,
-                    )
-                    for release in result.models
-                ]
+                [_stored_model(snapshot, release) for release in result.models]
             )
             Snapshot.objects.filter(is_current=True).update(is_current=False)
             result.timings["store"] = time.perf_counter() - started

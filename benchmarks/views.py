@@ -216,17 +216,7 @@ def _breakdown_rows(
 
 
 def _box_rows(parent: Cell, rows: list[BreakdownRow]) -> list[charts.BoxRow]:
-    def box(label: str, cell: Cell, *, emphasis: bool = False) -> charts.BoxRow:
-        return charts.BoxRow(
-            label=label,
-            p10=cell.p10,
-            p25=cell.p25,
-            p50=cell.p50,
-            p75=cell.p75,
-            p90=cell.p90,
-            n=cell.n,
-            emphasis=emphasis,
-        )
+    box = charts.BoxRow.of_cell
 
     return [
         box(gettext("Whole cohort"), parent, emphasis=True),
@@ -837,16 +827,7 @@ def _pay_check_result(query: PayCheckQuery, published: PublishedSnapshot) -> dic
     if query.figure == SALARY:
         explorer_parameters["basis"] = api_parameters["basis"] = cleaned.get("basis") or "total"
     cohort = {"country": country, "year": year, **position.filters}
-    box = charts.BoxRow(
-        label=gettext("This group"),
-        p10=cell.p10,
-        p25=cell.p25,
-        p50=cell.p50,
-        p75=cell.p75,
-        p90=cell.p90,
-        n=cell.n,
-        emphasis=True,
-    )
+    box = charts.BoxRow.of_cell(gettext("This group"), cell, emphasis=True)
     marker_label = gettext("Checked: %(amount)s") % {
         "amount": money_text(query.value, cell.currency)
     }

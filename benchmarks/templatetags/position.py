@@ -30,16 +30,7 @@ def position_chart(position: RespondentPosition, width: int) -> SafeString:
     cell = position.cell
     if cell is None or position.value is None:
         return SafeString("")
-    row = charts.BoxRow(
-        label=gettext("Your cohort"),
-        p10=cell.p10,
-        p25=cell.p25,
-        p50=cell.p50,
-        p75=cell.p75,
-        p90=cell.p90,
-        n=cell.n,
-        emphasis=True,
-    )
+    row = charts.BoxRow.of_cell(gettext("Your cohort"), cell, emphasis=True)
     return charts.box_plot(
         [row],
         currency=cell.currency,

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _static_root_exists() -> None:
+    """WhiteNoise warns at every request handler's start when STATIC_ROOT is missing
+    (`collectstatic` has not run): tests serve static files through the finders."""
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
 
 @pytest.fixture(autouse=True)

@@ -45,7 +45,7 @@ from surveys.interviews import (
 from surveys.models import Interview, SurveyResponse
 from surveys.services import response_build
 from surveys.validation import FIELD_NAMES, InvalidAnswers, validate_answers
-from tests.benchmarks.conftest import random_answers
+from tests.answers import store_answers
 from tests.factories import EditionFactory, valid_answers
 
 pytestmark = pytest.mark.django_db
@@ -143,13 +143,8 @@ def site(settings) -> Client:  # type: ignore[no-untyped-def]
         },
     }
     settings.SURVEY_SUBMISSIONS_PER_HOUR = 100_000
-    edition = EditionFactory(year=2026)
-    SurveyResponse.objects.bulk_create(
-        response_build(
-            answers=validate_answers(raw), edition=edition, source="survey", legal_minimum=None
-        )
-        for raw in random_answers(60, seed=3)
-    )
+    EditionFactory(year=2026)
+    store_answers(60, seed=3)
     snapshot_publish()
     # An unhandled exception fails the test with its traceback instead of a bare 500.
     return Client(raise_request_exception=True)

@@ -21,10 +21,8 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from benchmarks.snapshots import snapshot_publish
-from surveys.models import EditionQuerySet, SurveyResponse
-from surveys.services import response_build
-from surveys.validation import validate_answers
-from tests.benchmarks.conftest import random_answers
+from surveys.models import EditionQuerySet
+from tests.answers import store_answers
 from tests.factories import EditionFactory, EditorFactory, valid_answers
 
 REPO = Path(__file__).resolve().parent.parent
@@ -49,13 +47,8 @@ class HttpsClient(Client):
 
 def publish_a_snapshot(count: int = 60) -> None:
     """The open 2026 edition with `count` answers and a snapshot published from them."""
-    edition = EditionFactory(year=2026)
-    SurveyResponse.objects.bulk_create(
-        response_build(
-            answers=validate_answers(raw), edition=edition, source="survey", legal_minimum=None
-        )
-        for raw in random_answers(count, seed=7)
-    )
+    EditionFactory(year=2026)
+    store_answers(count, seed=7)
     snapshot_publish()
 
 

@@ -28,9 +28,7 @@ from benchmarks.models import Snapshot
 from benchmarks.snapshots import snapshot_publish
 from cmbench.routers import REPLICA_DB_ALIAS, replica_reads
 from surveys.models import SurveyResponse
-from surveys.services import response_build
-from surveys.validation import validate_answers
-from tests.benchmarks.conftest import random_answers
+from tests.answers import store_answers
 from tests.expected import published_count
 from tests.factories import EditionFactory, EditorFactory
 
@@ -65,13 +63,8 @@ def replica(django_db_setup: None) -> Iterator[BaseDatabaseWrapper]:
 
 
 def publish(count: int = 60) -> Snapshot:
-    edition = EditionFactory(year=2026)
-    SurveyResponse.objects.bulk_create(
-        response_build(
-            answers=validate_answers(raw), edition=edition, source="survey", legal_minimum=None
-        )
-        for raw in random_answers(count, seed=11)
-    )
+    EditionFactory(year=2026)
+    store_answers(count, seed=11)
     snapshot = snapshot_publish()
     selectors.forget_published_snapshot()
     return snapshot

@@ -37,10 +37,7 @@ from django_tasks_db.models import DBTaskResult
 from benchmarks import tasks
 from benchmarks.models import Snapshot, SnapshotBuild
 from benchmarks.snapshots import snapshot_publish
-from surveys.models import Edition, SurveyResponse
-from surveys.services import response_build
-from surveys.validation import validate_answers
-from tests.benchmarks.conftest import random_answers
+from tests.answers import store_answers
 from tests.factories import EditorFactory
 
 # Transactional: the worker sees only committed rows. On SQLite the marker's
@@ -209,19 +206,6 @@ def wait_for(
                         f"{worker.tail()}")  # fmt: skip
         time.sleep(0.05)
     pytest.fail(f"timed out after {seconds:.0f} s waiting for {what}\n{worker.tail()}")
-
-
-def store_answers(count: int, *, seed: int) -> None:
-    """`count` accepted answers of 2026, through the same path as real submissions."""
-    edition, _ = Edition.objects.get_or_create(year=2026)
-    SurveyResponse.objects.bulk_create(
-        [
-            response_build(
-                answers=validate_answers(raw), edition=edition, source="survey", legal_minimum=None
-            )
-            for raw in random_answers(count, seed=seed)
-        ]
-    )
 
 
 def editor_client() -> Client:

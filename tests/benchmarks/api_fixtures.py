@@ -22,9 +22,7 @@ from benchmarks import selectors
 from benchmarks.models import Snapshot
 from benchmarks.snapshots import snapshot_publish
 from surveys.models import Edition, SurveyResponse
-from surveys.services import response_build
-from surveys.validation import validate_answers
-from tests.benchmarks.conftest import random_answers
+from tests.answers import store_answers
 
 ANSWERS = (
     # (year, country, count, seed, freelance share)
@@ -39,20 +37,9 @@ class Published:
     snapshot: Snapshot
 
 
-def store_answers() -> None:
+def store_all_answers() -> None:
     for year, country, count, seed, freelance_share in ANSWERS:
-        edition, _ = Edition.objects.get_or_create(year=year)
-        SurveyResponse.objects.bulk_create(
-            response_build(
-                answers=validate_answers(raw),
-                edition=edition,
-                source=SurveyResponse.Source.SURVEY,
-                legal_minimum=None,
-            )
-            for raw in random_answers(
-                count, seed=seed, country=country, freelance_share=freelance_share
-            )
-        )
+        store_answers(count, seed=seed, year=year, country=country, freelance_share=freelance_share)
 
 
 def wipe() -> None:
@@ -68,7 +55,7 @@ def published(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iter
     with django_db_blocker.unblock():
         wipe()
         try:
-            store_answers()
+            store_all_answers()
             yield Published(snapshot=snapshot_publish())
         finally:
             wipe()

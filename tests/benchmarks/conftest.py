@@ -4,52 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 import pytest
 
-from surveys import vocabulary as vocab
-from surveys.models import Edition, SurveyResponse
-from surveys.services import response_build
-from surveys.validation import validate_answers
+from surveys.models import SurveyResponse
+from tests.answers import store_answers
 
 MakeAnswers = Callable[..., list[SurveyResponse]]
-
-
-def random_answers(
-    count: int, *, seed: int, country: str = "FR", freelance_share: float = 0.2
-) -> list[dict[str, object]]:
-    """`count` valid answers (API-shaped), drawn with a fixed seed; no sanity flags."""
-    rng = np.random.default_rng(seed)
-    regions = vocab.REGIONS_BY_COUNTRY[country].codes[:4]
-    answers = []
-    for _ in range(count):
-        freelance = rng.random() < freelance_share
-        experience_years = int(rng.integers(0, 14))
-        answer: dict[str, object] = {
-            "status": "freelance" if freelance else "employee",
-            "role": str(rng.choice(["community-manager", "social-media-manager", "moderator"])),
-            "experience_years": experience_years,
-            "education": str(rng.choice(["bac3", "bac5", "bac5", "bac2"])),
-            "country": country,
-            "region": str(rng.choice(regions)),
-            "work_time_share": 1.0,
-            "missions": [
-                m for m in ("animation", "content", "moderation", "crisis") if rng.random() < 0.5
-            ],
-            "kpis": [k for k in ("reach", "engagement") if rng.random() < 0.6],
-            "weekly_hours": 37,
-            "remote_days": int(rng.integers(0, 4)),
-            "satisfaction": int(rng.integers(1, 6)),
-        }
-        if freelance:
-            answer["day_rate"] = int(rng.lognormal(np.log(260), 0.3)) + 130
-            answer["billed_days"] = int(rng.integers(80, 220))
-        else:
-            answer["base_salary"] = int(26_000 + 1_200 * experience_years + rng.normal(0, 3_000))
-            answer["employer_size"] = str(rng.choice(["micro", "small", "large"]))
-            answer["employer_type"] = str(rng.choice(["brand", "agency"]))
-        answers.append(answer)
-    return answers
 
 
 @pytest.fixture
@@ -65,15 +25,13 @@ def make_answers(db: None) -> MakeAnswers:
         source: str = SurveyResponse.Source.SURVEY,
         freelance_share: float = 0.2,
     ) -> list[SurveyResponse]:
-        edition, _ = Edition.objects.get_or_create(year=year)
-        responses = []
-        for raw in random_answers(
-            count, seed=seed, country=country, freelance_share=freelance_share
-        ):
-            answers = validate_answers(raw)
-            responses.append(
-                response_build(answers=answers, edition=edition, source=source, legal_minimum=None)
-            )
-        return SurveyResponse.objects.bulk_create(responses)
+        return store_answers(
+            count,
+            seed=seed,
+            year=year,
+            country=country,
+            freelance_share=freelance_share,
+            source=source,
+        )
 
     return make

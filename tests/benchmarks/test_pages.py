@@ -34,9 +34,7 @@ from benchmarks.templatetags.benchmark_format import money_text
 from surveys import vocabulary as vocab
 from surveys.forms import started_token
 from surveys.models import Edition, SurveyResponse
-from surveys.services import response_build
-from surveys.validation import validate_answers
-from tests.benchmarks.conftest import random_answers
+from tests.answers import random_answers, store_answers
 from tests.expected import published_count
 
 pytestmark = pytest.mark.django_db
@@ -46,19 +44,6 @@ MANIFEST_STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-
-
-def _store_answers(count: int, *, seed: int, year: int) -> None:
-    edition, _ = Edition.objects.get_or_create(year=year)
-    SurveyResponse.objects.bulk_create(
-        response_build(
-            answers=validate_answers(raw),
-            edition=edition,
-            source=SurveyResponse.Source.SURVEY,
-            legal_minimum=None,
-        )
-        for raw in random_answers(count, seed=seed, freelance_share=0.3)
-    )
 
 
 def _forget_everything() -> None:
@@ -74,8 +59,8 @@ def snapshot(django_db_setup: None, django_db_blocker) -> Iterator[Snapshot]:  #
     """One published snapshot for the module, committed, and removed afterwards."""
     with django_db_blocker.unblock():
         _forget_everything()
-        _store_answers(500, seed=21, year=2025)
-        _store_answers(600, seed=22, year=2026)
+        store_answers(500, seed=21, year=2025, freelance_share=0.3)
+        store_answers(600, seed=22, year=2026, freelance_share=0.3)
         published = snapshot_publish()
     yield published
     with django_db_blocker.unblock():

@@ -22,10 +22,8 @@ from django.conf import settings
 
 from benchmarks.models import Snapshot
 from benchmarks.snapshots import snapshot_publish
-from surveys.models import Edition, SurveyResponse
-from surveys.services import response_build
-from surveys.validation import validate_answers
-from tests.benchmarks.conftest import random_answers
+from surveys.models import Edition
+from tests.answers import store_answers
 from tests.conftest import requires
 
 CHROMIUM_FLAGS = [
@@ -177,24 +175,11 @@ def tab_to(page, selector: str, *, presses: int = 80) -> None:  # type: ignore[n
     raise AssertionError(f"{selector} cannot be reached with the Tab key")
 
 
-def store_answers(count: int, *, seed: int, year: int, state: str = Edition.State.CLOSED) -> None:
-    edition, _ = Edition.objects.get_or_create(year=year, defaults={"state": state})
-    SurveyResponse.objects.bulk_create(
-        response_build(
-            answers=validate_answers(raw),
-            edition=edition,
-            source=SurveyResponse.Source.SURVEY,
-            legal_minimum=None,
-        )
-        for raw in random_answers(count, seed=seed, freelance_share=0.3)
-    )
-
-
 @pytest.fixture
 def published_site(transactional_db: None) -> Snapshot:
     """Two editions of answers (2026 open), and a published snapshot of them."""
-    store_answers(300, seed=31, year=2025)
-    store_answers(600, seed=32, year=2026, state=Edition.State.OPEN)
+    store_answers(300, seed=31, year=2025, freelance_share=0.3)
+    store_answers(600, seed=32, year=2026, state=Edition.State.OPEN, freelance_share=0.3)
     return snapshot_publish()
 
 

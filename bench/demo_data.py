@@ -4,7 +4,7 @@ The baseline is the floor PostgreSQL sets: COPY of the same rows, already in
 COPY's text format, into the same table with the same indexes. The command
 does everything else on top: draw the answers with numpy (surveys/demo.py),
 compute their full-time equivalents and flags, convert them to COPY text
-(surveys/bulk.py) and send them, in one transaction. Target: at most 90 s for
+(cmbench/db.py) and send them, in one transaction. Target: at most 90 s for
 1,000,000 rows on a 2-core machine.
 
 Also printed: the drawing alone (demo_frame) and store_responses alone, so the
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    from surveys.bulk import _complete, _copy_statement, copy_text, store_responses
+    from surveys.bulk import RESPONSE_TABLE, complete_frame, store_responses
     from surveys.demo import demo_frame
     from surveys.models import Edition, SurveyResponse
 
@@ -81,11 +81,12 @@ def main(argv: list[str] | None = None) -> None:
         ids = dict(Edition.objects.values_list("year", "pk"))
         frame = demo_frame(responses=n, seed=options.seed, editions=EDITIONS)
         frame.insert(0, "edition_id", frame.pop("edition").map(ids))
-        complete = _complete(frame)
+        complete = complete_frame(frame)
         payload = b"".join(
-            copy_text(complete.iloc[start : start + CHUNK]) for start in range(0, n, CHUNK)
+            RESPONSE_TABLE.copy_text(complete.iloc[start : start + CHUNK])
+            for start in range(0, n, CHUNK)
         )
-        statement = _copy_statement()
+        statement = RESPONSE_TABLE.copy_statement()
 
         def run_generate() -> None:
             demo_frame(responses=n, seed=options.seed, editions=EDITIONS)

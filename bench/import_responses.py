@@ -7,7 +7,7 @@ convert, and COPY. Target: at least 20,000 rows/s end to end.
 
 Also printed: the dry run (read and validate only), store_responses alone with
 its text buffer against psycopg's write_row (the choice made in
-surveys/bulk.py), and the peak memory of the command in a fresh process.
+cmbench/db.py), and the peak memory of the command in a fresh process.
 
     python bench/import_responses.py [--rows 100000] [--repeat 3] [--seed 1]
 """
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     from django.db import connection, transaction
     from psycopg.copy import QueuedLibpqWriter
 
-    from surveys.bulk import _complete, _copy_statement, _python_rows, copy_text, store_responses
+    from surveys.bulk import RESPONSE_TABLE, complete_frame, store_responses
     from surveys.importing import _chunks, _editions, _read_header, response_rows, validate_frame
     from surveys.models import SurveyResponse
 
@@ -157,8 +157,8 @@ def main(argv: list[str] | None = None) -> None:
             for chunk, lines in _chunks(_read_header(csv_path))
         ]
         clean = pd.concat(cleaned, ignore_index=True)
-        rows = _complete(response_rows(clean, edition_ids=_editions(clean["edition"])[0]))
-        payload = copy_text(rows)
+        rows = complete_frame(response_rows(clean, edition_ids=_editions(clean["edition"])[0]))
+        payload = RESPONSE_TABLE.copy_text(rows)
 
         def run_store() -> None:
             with transaction.atomic():
@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> None:
                 connection.cursor() as cursor,
                 cursor.cursor.copy(statement, writer=QueuedLibpqWriter(cursor.cursor)) as copy,
             ):
-                for row in _python_rows(rows):
+                for row in RESPONSE_TABLE.python_rows(rows):
                     copy.write_row(row)
 
         def run_bare_copy() -> None:
@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> None:
                 for start in range(0, len(view), PIECE):
                     copy.write(view[start : start + PIECE])
 
-        statement = _copy_statement()
+        statement = RESPONSE_TABLE.copy_statement()
         seconds = best_times(
             {
                 "import": (run_import, empty_table),
@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> None:
         [
             Measurement("import_responses (read, validate, store)", seconds["import"], n),
             Measurement("import_responses --dry-run (read, validate)", seconds["dry run"], n),
-            Measurement("store_responses, text buffer (bulk.py)", seconds["store"], n),
+            Measurement("store_responses, text buffer (cmbench/db.py)", seconds["store"], n),
             Measurement("store_responses with psycopg write_row", seconds["write_row"], n),
         ],
         baseline=baseline,

@@ -5,7 +5,8 @@ seconds) and returns it in the column layout `surveys.bulk.store_responses`
 takes, with "edition" (the year) in place of "edition_id", which the caller
 maps to its database ids. Every row is a valid answer by `surveys.validation`
 and carries the FTE figures, flags and state `services.response_build` would
-give it, so demo rows go through the same benchmarks as real ones.
+give it, computed by the same rules (`surveys.rules.fte`, `surveys.rules.flags`),
+so demo rows go through the same benchmarks as real ones.
 
 The shape follows published surveys of French community managers (the
 constants below). A small share of deliberate outliers (a monthly salary typed
@@ -15,7 +16,6 @@ stage-1 flags and the snapshot's outlier fences something to catch.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping, Sequence
 from datetime import date
 from statistics import NormalDist
@@ -25,15 +25,8 @@ import pandas as pd
 
 from surveys import vocabulary as vocab
 from surveys.bulk import record_keys
-from surveys.validation import (
-    DAY_RATE_CEILING,
-    DAY_RATE_FLOOR,
-    FLAG_BELOW_LEGAL_MINIMUM,
-    FLAG_DAY_RATE_ABOVE_CEILING,
-    FLAG_DAY_RATE_BELOW_FLOOR,
-    FLAG_SALARY_ABOVE_CEILING,
-    SALARY_CEILING,
-)
+from surveys.rules import flags, fte
+from surveys.rules.legal_minimums import default_table, minimums_in_force
 
 # --- Targets, from published surveys of French community managers -----------------
 # Money in EUR for France, for the latest edition (earlier editions are deflated
@@ -268,12 +261,6 @@ SATISFACTION_PAY_WEIGHT = 0.35  # better paid than one's peers, a little happier
 
 _STUDY_YEARS = {"secondary": 0, "bac2": 2, "bac3": 3, "bac4": 4, "bac5": 5, "doctorate": 8}
 _AGE_BAND_STARTS = np.array([25, 35, 45, 55])  # lower bounds of the bands after "under-25"
-_FLAG_CODES = (  # in the order sanity_flags lists them
-    FLAG_BELOW_LEGAL_MINIMUM,
-    FLAG_SALARY_ABOVE_CEILING,
-    FLAG_DAY_RATE_BELOW_FLOOR,
-    FLAG_DAY_RATE_ABOVE_CEILING,
-)
 _COUNTRIES = tuple(SHARES["country"])
 
 
@@ -289,13 +276,14 @@ def demo_frame(
 
     Deterministic: the same arguments give the same frame. `legal_minimums`
     maps (country, year) to the gross annual full-time minimum (None: none),
-    as `services.legal_minimum_for` reads it; by default the figures the
-    migrations load. Answers are submitted on a day of their edition's year,
-    none after the day `until` (today, for the open edition), with no time of
-    day (privacy rule 10). Columns: those of `surveys.bulk.RESPONSE_COLUMNS`
-    that a new answer has, with "edition" (the year) in place of "edition_id";
-    codes are categoricals, nullable numbers pandas' Int64, `flags` lists of
-    codes (shared between rows: do not mutate), `submitted_on` naive midnights,
+    as `services.legal_minimum_for` reads it; by default the figures a
+    database starts with (`rules.legal_minimums.MINIMUMS`). Answers are
+    submitted on a day of their edition's year, none after the day `until`
+    (today, for the open edition), with no time of day (privacy rule 10).
+    Columns: those of `surveys.bulk.RESPONSE_COLUMNS` that a new answer has,
+    with "edition" (the year) in place of "edition_id"; codes are
+    categoricals, nullable numbers pandas' Int64, `flags` lists of codes
+    (shared between rows: do not mutate), `submitted_on` naive midnights,
     `record_key` drawn from the seeded generator like everything else.
     """
     if responses < 0:
@@ -394,19 +382,16 @@ def demo_frame(
     )
     day_rate = np.select([hourly, rate_zero], [np.round(day_rate / 7), day_rate * 10], day_rate)
 
-    # Normalization and stage-1 flags, as validation.full_time_equivalents and
-    # validation.sanity_flags compute them from the answer (same float operations).
-    total_fte = np.floor((base_salary + variable_pay) / work_time_share + 0.5)
-    base_fte = np.floor(base_salary / work_time_share + 0.5)
-    flag_bits = (
-        (employee & (legal_minimum > 0) & (total_fte < legal_minimum)).astype(np.int64)
-        | (salaried & (total_fte > SALARY_CEILING)) << 1
-        | (freelance & (day_rate < DAY_RATE_FLOOR)) << 2
-        | (freelance & (day_rate > DAY_RATE_CEILING)) << 3
+    # Normalization and stage-1 flags: the rules every answer goes through.
+    total_fte, base_fte = fte.full_time_equivalents(
+        np.where(salaried, base_salary, np.nan), variable_pay, work_time_share
     )
-    flag_lists = np.empty(16, dtype=object)
-    for bits in range(16):
-        flag_lists[bits] = [code for i, code in enumerate(_FLAG_CODES) if bits >> i & 1]
+    flag_bits = flags.flag_bits(
+        status=np.array(list(SHARES["status"]), dtype=object)[status],
+        total_fte=total_fte,
+        day_rate=np.where(freelance, day_rate, np.nan),
+        legal_minimum=legal_minimum,
+    )
 
     missions_mask = _masks(rng, vocab.MISSIONS, MISSION_PROBABILITY, MISSION_BY_ROLE, role)
     # Everyone does something: an empty draw becomes content creation.
@@ -457,7 +442,7 @@ def demo_frame(
             "state": pd.Categorical.from_codes(
                 (flag_bits > 0).astype(np.int8), categories=["accepted", "flagged"]
             ),
-            "flags": flag_lists[flag_bits],
+            "flags": flags.flag_lists(flag_bits),
             "status": codes("status", status),
             "role": codes("role", role),
             "job_title": pd.Categorical.from_codes(job_title, categories=job_titles),
@@ -485,38 +470,25 @@ def demo_frame(
     )
 
 
-def default_legal_minimums() -> dict[tuple[str, int], int]:
-    """The minimum wages migration 0002 loads: (country, year) -> gross a year, full time.
-
-    The migration holds the one copy of these figures; editors may change them
-    in the admin afterwards, which is why the command reads the database instead.
-    """
-    migration = importlib.import_module("surveys.migrations.0002_legal_minimums")
-    return {(country, year): gross for country, year, gross, _source in migration.MINIMUMS}
-
-
 def _minimum_table(
     years: np.ndarray, legal_minimums: Mapping[tuple[str, int], int | None] | None
 ) -> np.ndarray:
     """Minimum by (country index, year index), 0 where there is none.
 
-    Without a mapping, a year takes the latest minimum of that year or before,
-    as services.legal_minimum_for reads the table.
+    Without a mapping, the minimum in force in each year among the figures a
+    database starts with (`rules.legal_minimums.MINIMUMS`), as
+    services.legal_minimum_for reads the table.
     """
-    table = np.zeros((len(_COUNTRIES), len(years)), dtype=np.float64)
-    known: Mapping[tuple[str, int], int | None]
     if legal_minimums is None:
-        defaults = default_legal_minimums()
-        known = {}
-        for country in _COUNTRIES:
-            for year in years.tolist():
-                earlier = [y for (c, y) in defaults if c == country and y <= year]
-                known[(country, year)] = defaults[(country, max(earlier))] if earlier else None
-    else:
-        known = legal_minimums
+        countries = np.repeat(np.array(_COUNTRIES, dtype=object), len(years))
+        in_force = minimums_in_force(
+            countries, np.tile(years, len(_COUNTRIES)), table=default_table()
+        )
+        return np.nan_to_num(in_force, nan=0.0).reshape(len(_COUNTRIES), len(years))
+    table = np.zeros((len(_COUNTRIES), len(years)), dtype=np.float64)
     for i, country in enumerate(_COUNTRIES):
         for j, year in enumerate(years.tolist()):
-            table[i, j] = known.get((country, year)) or 0
+            table[i, j] = legal_minimums.get((country, year)) or 0
     return table
 
 

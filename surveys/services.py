@@ -20,6 +20,7 @@ from django.views.decorators.debug import sensitive_variables
 from cmbench import limits
 from surveys import vocabulary as vocab
 from surveys.models import Edition, LegalMinimum, SurveyResponse
+from surveys.rules.legal_minimums import LegalMinimumTable, minimum_in_force, table_of
 from surveys.validation import MESSAGES, InvalidAnswers, full_time_equivalents, sanity_flags
 
 MESSAGES_REFUSAL = {
@@ -104,15 +105,19 @@ def edition_for_submission(year: int | None) -> Edition:
     return edition
 
 
-def legal_minimum_for(country: str, year: int) -> int | None:
-    """The minimum in force that year: the latest row of that year or before."""
-    row = (
-        LegalMinimum.objects.filter(country=country, year__lte=year)
-        .order_by("-year")
-        .values_list("annual_gross", flat=True)
-        .first()
+def legal_minimum_table(*, country: str | None = None) -> LegalMinimumTable:
+    """The legal minimums editors keep in the admin (of one country, or all): a few dozen rows."""
+    rows = (
+        LegalMinimum.objects.all()
+        if country is None
+        else LegalMinimum.objects.filter(country=country)
     )
-    return row
+    return table_of(rows.values_list("country", "year", "annual_gross"))
+
+
+def legal_minimum_for(country: str, year: int) -> int | None:
+    """The minimum in force that year: the latest row of that year or before (one query)."""
+    return minimum_in_force(country, year, table=legal_minimum_table(country=country))
 
 
 def response_build(

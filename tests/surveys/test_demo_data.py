@@ -23,6 +23,7 @@ from benchmarks.stats.outliers import grouped_iqr_fence_mask
 from surveys import demo
 from surveys import vocabulary as vocab
 from surveys.models import RECORD_KEY_RANGE, Edition, SurveyResponse
+from surveys.rules import legal_minimums
 from surveys.services import legal_minimum_for, response_build
 from surveys.validation import validate_answers
 from tests.factories import EditionFactory, SurveyResponseFactory
@@ -73,10 +74,8 @@ def answers_of(row: pd.Series) -> dict[str, Any]:
 
 
 def minimum_in_force(country: str, year: int) -> int | None:
-    """The minimum of migration 0002 in force that year, as legal_minimum_for reads it."""
-    known = demo.default_legal_minimums()
-    earlier = [y for (c, y) in known if c == country and y <= year]
-    return known[(country, max(earlier))] if earlier else None
+    """The minimum a database starts with in force that year, as legal_minimum_for reads it."""
+    return legal_minimums.minimum_in_force(country, year, table=legal_minimums.default_table())
 
 
 # --- Shape: the published figures ----------------------------------------------------
@@ -226,7 +225,7 @@ def test_answers_are_submitted_on_a_day_of_their_edition_year(sample: pd.DataFra
     # Days, not moments (privacy rule 10).
     assert days.dt.tz is None
     assert (days == days.dt.normalize()).all()
-    assert days.dt.dayofyear.nunique() > 300
+    assert days.dt.day_of_year.nunique() > 300
 
 
 def test_none_is_submitted_after_the_given_day() -> None:

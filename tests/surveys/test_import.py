@@ -19,11 +19,19 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from cmbench.db import copy_out
 from surveys import importing
 from surveys import vocabulary as vocab
-from surveys.bulk import RESPONSE_COLUMNS, record_keys, store_responses
+from surveys.bulk import (
+    RESPONSE_COLUMNS,
+    RESPONSE_TABLE,
+    complete_frame,
+    record_keys,
+    store_responses,
+)
 from surveys.models import RECORD_KEY_RANGE, Edition, SurveyResponse
-from surveys.services import legal_minimum_for
+from surveys.rules.legal_minimums import minimums_in_force
+from surveys.services import legal_minimum_for, legal_minimum_table
 from surveys.validation import FIELD_NAMES
 
 pytestmark = pytest.mark.django_db
@@ -492,9 +500,10 @@ def test_a_file_with_a_header_only_imports_nothing(tmp_path: Path) -> None:
 
 def test_the_legal_minimum_of_each_row_is_the_one_services_would_find() -> None:
     pairs = [("FR", 2023), ("FR", 2024), ("FR", 2025), ("FR", 2027), ("CH", 2025), ("CA", 2026)]
-    found = importing.legal_minimums(
+    found = minimums_in_force(
         pd.Series([country for country, _year in pairs]),
         pd.Series([year for _country, year in pairs]),
+        table=legal_minimum_table(),
     )
 
     expected = [legal_minimum_for(country, year) for country, year in pairs]
@@ -506,3 +515,64 @@ def test_store_responses_names_every_column_of_the_table_but_the_key() -> None:
     # A column added to SurveyResponse must be added to the bulk path too.
     columns = {field.column for field in SurveyResponse._meta.concrete_fields}
     assert set(RESPONSE_COLUMNS) == columns - {"id"}
+
+
+def test_the_response_table_takes_the_type_and_nullability_of_each_field() -> None:
+    columns = {column.name: (column.kind, column.null) for column in RESPONSE_TABLE.columns}
+
+    assert columns["edition_id"] == ("int", False)  # a foreign key: its target's integer
+    assert columns["submitted_on"] == ("date", False)
+    assert columns["flags"] == ("json", False)
+    assert columns["work_time_share"] == ("float", False)
+    assert columns["receipt_hash"] == ("text", True)
+    assert columns["base_salary"] == ("int", True)
+    assert columns["reviewed_at"] == ("datetime", True)
+    assert columns["reviewed_by_id"] == ("int", True)
+
+
+def test_copy_text_escapes_text_writes_nulls_and_fills_empty_text_and_flags(
+    open_edition: Edition,
+) -> None:
+    frame = complete_frame(
+        store_frame(open_edition, job_title="a\tb\\c\nd", flags=None, gender=None)
+    )
+
+    line = RESPONSE_TABLE.copy_text(frame.head(1)).decode()
+
+    assert line.endswith("\n") and line.count("\n") == 1
+    cells = dict(zip(RESPONSE_COLUMNS, line[:-1].split("\t"), strict=True))
+    # COPY's text format: backslash, tab and newline escaped; \N is NULL.
+    assert cells["job_title"] == "a\\tb\\\\c\\nd"
+    assert cells["variable_pay"] == cells["receipt_hash"] == cells["reviewed_at"] == "\\N"
+    # Where NULL is not allowed, an empty text is "" and empty flags are [].
+    assert (cells["gender"], cells["flags"], cells["review_note"]) == ("", "[]", "")
+    assert (cells["work_time_share"], cells["base_salary"]) == ("0.5", "15000")
+    assert cells["submitted_on"] == timezone.localdate().isoformat()
+
+
+def test_store_responses_refuses_an_empty_figure_where_the_column_takes_no_null(
+    open_edition: Edition,
+) -> None:
+    with pytest.raises(ValueError, match="experience_years"):
+        store_responses(store_frame(open_edition, experience_years=None))
+    assert SurveyResponse.objects.count() == 0
+
+
+@pytest.mark.postgres
+def test_copy_out_reads_the_rows_of_a_query_with_its_parameters_as_csv(
+    open_edition: Edition, postgres: None
+) -> None:
+    store_responses(store_frame(open_edition))
+
+    table = SurveyResponse._meta.db_table
+    out = copy_out(
+        f"SELECT job_title, variable_pay, base_salary FROM {table} WHERE record_key > %s "
+        "ORDER BY id",
+        [100],
+    )
+
+    # The second row only (record key 255); in CSV an empty field is NULL.
+    frame = pd.read_csv(out, names=["job_title", "variable_pay", "base_salary"])
+    assert frame["job_title"].tolist() == ["second"]
+    assert frame["variable_pay"].isna().all()
+    assert frame["base_salary"].tolist() == [15_000]

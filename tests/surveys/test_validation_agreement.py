@@ -1,28 +1,32 @@
-"""`validate_frame` (a whole CSV, vectorized) and `validate_answers` (one answer) agree.
+"""One answer, the CSV import and the demo generator apply the same rules, to the row.
 
-Validation lives in one place only if both paths report the same errors, clean
-to the same values and raise the same stage-1 flags, for valid and invalid
-input alike. Hypothesis draws answers that start valid for a random status and
-then have a few fields replaced by anything: valid values, other fields'
-codes, out-of-range figures, odd spacing, Unicode digits, garbage.
+The rules live once (`surveys.rules`), but each path assembles them: one
+answer (`validate_answers`, `sanity_flags`, `full_time_equivalents`), whole
+columns of a CSV (`validate_frame`, `response_rows`), a whole synthetic sample
+(`demo_frame`). They agree only if they report the same errors, clean to the
+same values and store the same full-time equivalents, stage-1 flags and state,
+for valid and invalid input alike. Hypothesis draws answers that start valid
+for a random status and then have a few fields replaced by anything: valid
+values, other fields' codes, out-of-range figures, odd spacing, Unicode
+digits, garbage; the demo generator brings its own rows, deliberate outliers
+included.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from surveys import demo
 from surveys import vocabulary as vocab
-from surveys.importing import (
-    MASK_COLUMNS,
-    full_time_equivalents_frame,
-    sanity_flags_frame,
-    validate_frame,
-)
+from surveys.importing import MASK_COLUMNS, response_rows, validate_frame
+from surveys.rules import flags
+from surveys.rules.legal_minimums import LegalMinimumTable, default_table, minimum_in_force
 from surveys.validation import (
     FIELD_NAMES,
     FIELDS_BY_NAME,
@@ -202,13 +206,40 @@ def answer_value(clean: dict[str, Any], name: str) -> Any:
     return clean[name]
 
 
+def minimum_tables() -> st.SearchStrategy[LegalMinimumTable]:
+    """Legal minimums as editors may keep them: some countries, some years, or none."""
+    years = st.lists(
+        st.tuples(st.integers(2018, 2032), st.sampled_from([0, 21_876, 34_528, 90_000])),
+        max_size=3,
+        unique_by=lambda row: row[0],
+    )
+    return st.dictionaries(st.sampled_from(vocab.COUNTRY.codes), years, max_size=3)
+
+
+def stored(rows: pd.DataFrame, position: int) -> tuple[Any, ...]:
+    """What the import stores of one row: (state, flags, total FTE, base FTE)."""
+    row = rows.iloc[position]
+    return (
+        row["state"],
+        json.loads(row["flags"]),
+        None if pd.isna(row["total_fte"]) else int(row["total_fte"]),
+        None if pd.isna(row["base_fte"]) else int(row["base_fte"]),
+    )
+
+
+def built(clean: dict[str, Any], *, legal_minimum: int | None) -> tuple[Any, ...]:
+    """What one answer stores (services.response_build): (state, flags, total FTE, base FTE)."""
+    found = sanity_flags(clean, legal_minimum=legal_minimum)
+    total, base = full_time_equivalents(
+        clean["base_salary"], clean["variable_pay"], clean["work_time_share"]
+    )
+    return ("flagged" if found else "accepted", found, total, base)
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    rows=st.lists(answers(), min_size=1, max_size=12),
-    minimums=st.lists(st.sampled_from([None, 0, 21_876, 34_528]), min_size=12, max_size=12),
-)
+@given(rows=st.lists(answers(), min_size=1, max_size=12), minimums=minimum_tables())
 def test_the_vectorized_import_and_the_form_find_the_same_errors_values_and_flags(
-    rows: list[dict[str, Any]], minimums: list[int | None]
+    rows: list[dict[str, Any]], minimums: LegalMinimumTable
 ) -> None:
     frame = pd.DataFrame(rows)
     clean, errors = validate_frame(frame)
@@ -232,18 +263,75 @@ def test_the_vectorized_import_and_the_form_find_the_same_errors_values_and_flag
 
     if not valid_rows:
         return
+    # An answer without an edition goes to the open one: here, 2026.
     valid = clean.iloc[valid_rows].reset_index(drop=True)
-    legal = np.array([np.nan if minimums[i] is None else minimums[i] for i in valid_rows])
-    flags = sanity_flags_frame(valid, legal_minimum=legal)
-    total, base = full_time_equivalents_frame(valid)
+    valid["edition"] = valid["edition"].fillna(2026)
+    imported = response_rows(
+        valid, edition_ids={year: year for year in range(2000, 2101)}, minimums=minimums
+    )
     for index, position in enumerate(valid_rows):
         expected = validate_answers(rows[position])
-        assert flags.iloc[index] == sanity_flags(expected, legal_minimum=minimums[position])
-        expected_total, expected_base = full_time_equivalents(
-            expected["base_salary"], expected["variable_pay"], expected["work_time_share"]
+        year = expected["edition"] or 2026
+        minimum = minimum_in_force(expected["country"], year, table=minimums)
+        assert stored(imported, index) == built(expected, legal_minimum=minimum), rows[position]
+
+
+def text_cells(row: pd.Series) -> dict[str, str]:
+    """A demo row as the cells of a CSV line (and of a form): text, lists `|`-separated."""
+    cells: dict[str, str] = {}
+    for name in FIELD_NAMES:
+        field = FIELDS_BY_NAME[name]
+        if field.kind == "codes":
+            assert field.vocabulary is not None
+            cells[name] = "|".join(vocab.codes_of(int(row[MASK_COLUMNS[name]]), field.vocabulary))
+        elif pd.isna(row[name]):
+            cells[name] = ""
+        elif field.kind == "int":
+            cells[name] = str(int(row[name]))
+        else:
+            cells[name] = str(row[name])
+    return cells
+
+
+@pytest.fixture(scope="module")
+def demo_sample() -> pd.DataFrame:
+    """Demo rows, every flagged one among 20,000 and as many accepted ones.
+
+    An extra zero typed into a salary or a day rate is made fifty times as
+    common as in the demo data, so that the ceilings flag some rows too.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(demo, "SALARY_EXTRA_ZERO_SHARE", 0.05)
+        patch.setattr(demo, "DAY_RATE_EXTRA_ZERO_SHARE", 0.1)
+        sample = demo.demo_frame(responses=20_000, seed=12, editions=(2024, 2025, 2026))
+    flagged = sample[sample["state"] == "flagged"]
+    accepted = sample[sample["state"] == "accepted"].sample(len(flagged), random_state=12)
+    return pd.concat([flagged, accepted]).reset_index(drop=True)
+
+
+def test_the_demo_the_import_and_one_answer_give_the_same_flags_for_the_same_rows(
+    demo_sample: pd.DataFrame,
+) -> None:
+    # The minimums a database starts with, as the demo generator uses them by default.
+    minimums = default_table()
+    cells = [text_cells(row) for _index, row in demo_sample.iterrows()]
+    clean, errors = validate_frame(pd.DataFrame(cells))
+    assert errors == []
+    imported = response_rows(clean, edition_ids={2024: 1, 2025: 2, 2026: 3}, minimums=minimums)
+
+    for position, row in demo_sample.iterrows():
+        answer = validate_answers(cells[position])
+        minimum = minimum_in_force(answer["country"], answer["edition"], table=minimums)
+        generated = (
+            row["state"],
+            row["flags"],
+            None if pd.isna(row["total_fte"]) else int(row["total_fte"]),
+            None if pd.isna(row["base_fte"]) else int(row["base_fte"]),
         )
-        assert (None if pd.isna(total.iloc[index]) else total.iloc[index]) == expected_total
-        assert (None if pd.isna(base.iloc[index]) else base.iloc[index]) == expected_base
+        assert generated == built(answer, legal_minimum=minimum) == stored(imported, position)
+    # Every flag is met: each rule is held to agreement, not only the rows it spares.
+    seen = {flag for row_flags in demo_sample["flags"] for flag in row_flags}
+    assert seen == set(flags.FLAG_CODES)
 
 
 def test_an_unknown_column_is_an_error_on_every_row_as_an_unknown_key_is() -> None:

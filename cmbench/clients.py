@@ -15,7 +15,7 @@ def client_address(request: HttpRequest | Request) -> str:
     the k-th entry from the right of X-Forwarded-For: each proxy appends the
     address it saw, so the entries to the left of that one are the client's to
     invent and must not pick the throttle bucket. The address is only ever
-    hashed (`services.Client.from_address`), never stored.
+    hashed (`surveys.services.Client.from_address`), never stored.
     """
     remote_addr = request.META.get("REMOTE_ADDR", "") or ""
     num_proxies = settings.NUM_PROXIES

@@ -1,8 +1,8 @@
 """The one rate limiter: atomic counts in the shared cache, a sliding window of fixed length.
 
-Every limit of the site counts here: the API throttles (`surveys.api.throttling`,
+Every limit of the site counts here: the API throttles (`cmbench.throttling`,
 the withdrawal page's bucket included), answers and interviews per client
-(`surveys.services`, `surveys.interviews`) and failed admin sign-ins
+(`surveys.services`, `interviews.services`) and failed admin sign-ins
 (`cmbench.middleware`). Counting is one atomic increment, never a read then a
 write: N requests arriving together get N distinct counts, so exactly `limit`
 of them pass, however many app servers or threads serve them. (DRF's own
@@ -40,6 +40,8 @@ from dataclasses import dataclass
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
+from cmbench import metrics
+
 # Attempts at add-then-incr when the key expires in between (local memory only).
 _ATTEMPTS = 3
 
@@ -76,6 +78,8 @@ def hit(key: str, *, limit: int, window_seconds: int, now: float | None = None) 
     if count + previous * previous_weight <= limit:
         return Hit(allowed=True, retry_after=0, counter=counter)
     _decrement(counter)
+    # Operators see refusals per scope (cmbench.metrics; the key's client hash is left out).
+    metrics.throttle_refused(key)
     wait = _seconds_until_allowed(
         others=count - 1,
         previous=previous,

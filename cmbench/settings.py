@@ -108,11 +108,15 @@ INSTALLED_APPS = [
     # The project's wiring: its deploy checks (cmbench.checks).
     "cmbench.apps.CmbenchConfig",
     "surveys",
+    "interviews",
     "benchmarks",
     "guides",
 ]
 
 MIDDLEWARE = [
+    # Counts and times every request for /metrics; not installed unless
+    # METRICS_ENABLED (the metrics block below).
+    "cmbench.metrics.RequestMetricsMiddleware",
     # Outermost, so that every response carries the frame and CSP headers:
     # the HTTPS redirect, static files, 413s, 429s and error pages included.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -260,8 +264,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
-# The load balancer's health probe speaks plain HTTP to the app server.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# The load balancer's health probe and the metrics scraper speak plain HTTP to the app server.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
@@ -295,9 +299,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "cmbench.api.exception_handler",
     "NUM_PROXIES": NUM_PROXIES,
+    # The one throttle class: each view names its scope (cmbench.throttling).
+    # Submissions have no scope: their one limit per client is their service's,
+    # shared with the page (SURVEY_ and INTERVIEW_SUBMISSIONS_PER_HOUR below).
+    "DEFAULT_THROTTLE_CLASSES": ["cmbench.throttling.ClientRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon_read": os.environ.get("THROTTLE_READ", "600/min"),
-        "submission": os.environ.get("THROTTLE_SUBMISSION", "20/hour"),
         # Withdrawal attempts, API and page together (privacy rule 9).
         "withdraw": os.environ.get("THROTTLE_WITHDRAW", "10/hour"),
     },
@@ -323,9 +330,11 @@ BENCHMARKS_CELL_MEMO_SIZE = env_int("BENCHMARKS_CELL_MEMO_SIZE", 20_000)
 BENCHMARKS_PREPARED_LOOKUPS = env_bool("BENCHMARKS_PREPARED_LOOKUPS", True)
 
 # Survey defences (DESIGN.md privacy rule 6): a form filled faster than this is
-# refused; a client may submit this many answers per hour.
+# refused; a client may submit this many answers per hour, and this many
+# interviews, by the page and the API together (the one limit of each).
 SURVEY_MIN_FILL_SECONDS = env_int("SURVEY_MIN_FILL_SECONDS", 20)
 SURVEY_SUBMISSIONS_PER_HOUR = env_int("SURVEY_SUBMISSIONS_PER_HOUR", 10)
+INTERVIEW_SUBMISSIONS_PER_HOUR = env_int("INTERVIEW_SUBMISSIONS_PER_HOUR", 5)
 
 # Snapshot builds are tasks (benchmarks.tasks). Production sets
 # TASKS_BACKEND=django_tasks_db.DatabaseBackend and runs one `manage.py db_worker`
@@ -343,15 +352,23 @@ TASKS = {
 # logged without its path and without the request (cmbench.logging, privacy
 # rule 9): on every logger that Django hands requests to, and on the console.
 _WITHDRAWAL_FILTER = ["withdrawal_requests"]
+# LOG_FORMAT=json: one JSON object per line on the console, for a log shipper
+# (cmbench.logging.JsonFormatter), with the same filters; "plain" by default.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain").strip().lower() or "plain"
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"withdrawal_requests": {"()": "cmbench.logging.WithdrawalRequestFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "cmbench.logging.JsonFormatter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": LOG_FORMAT,
             "filters": _WITHDRAWAL_FILTER,
         }
     },
@@ -376,3 +393,27 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
     },
 }
+
+# --- Metrics (cmbench.metrics; docs/operations.md, "Metrics and alerts") -------------------
+# GET /metrics in Prometheus's text format. A 404 unless METRICS_ENABLED (on by
+# default once METRICS_TOKEN is set); then only for `Authorization: Bearer
+# <METRICS_TOKEN>` (the scraper) or a signed-in staff member: never anonymous.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured(
+        "METRICS_TOKEN must be at least 32 characters: "
+        "python -c 'import secrets; print(secrets.token_urlsafe(32))'."
+    )
+METRICS_ENABLED = env_bool("METRICS_ENABLED", bool(METRICS_TOKEN))
+# gunicorn with several workers: each keeps its request counts in files of this
+# directory and a scrape sums them (prometheus_client's multiprocess mode).
+# prometheus_client reads the variable itself when imported, so it must be in
+# the environment of gunicorn (not only here), and the directory must exist and
+# be emptied each time gunicorn starts. Unset: one process's counts per scrape.
+PROMETHEUS_MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+if PROMETHEUS_MULTIPROC_DIR and not Path(PROMETHEUS_MULTIPROC_DIR).is_dir():
+    raise ImproperlyConfigured(
+        f"PROMETHEUS_MULTIPROC_DIR={PROMETHEUS_MULTIPROC_DIR!r} is not a directory: create it "
+        "(empty) before gunicorn starts."
+    )
+# --- end of metrics ---------------------------------------------------------------------------

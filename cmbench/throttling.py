@@ -1,9 +1,18 @@
-"""Rate limits keyed on a salted, rotating hash of the client address (privacy rule 10).
+"""The API's one throttle class, keyed on a salted, rotating hash of the client (privacy rule 10).
 
-The API's views name a scope (`throttle_scope`); a page shares a scope's bucket
-through `page_throttle_wait`, so the withdrawal page and the withdrawal endpoint
-count one client's attempts together (privacy rule 9). Counting is
-`cmbench.limits`: atomic, so parallel requests cannot slip past the rate.
+Set once, in REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"]: a view only names
+its scope (`throttle_scope`, by default `READ_SCOPE` on `cmbench.api.PublicAPIView`),
+and REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] gives each scope's rate. A view
+with no scope is not throttled here: a submission's one limit is its
+service's own, shared with the page that submits the same thing
+(`surveys.services.response_submit`, `interviews.services.interview_submit`).
+A page shares a scope's bucket through `page_throttle_wait`, so the withdrawal
+page and the withdrawal endpoint count one client's attempts together
+(privacy rule 9). Counting is `cmbench.limits`: atomic, so parallel requests
+cannot slip past the rate.
+
+Kept apart from `cmbench.api`: DRF imports the default throttle classes while
+`rest_framework.views` is being imported, so this module must not import it.
 """
 
 from __future__ import annotations
@@ -17,22 +26,23 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 
 from cmbench import limits
-from surveys.clients import client_address
-from surveys.services import Client
+from cmbench.clients import client_address
 
-# Withdrawal attempts, by the API and the page: a tight rate of their own.
+# The scopes, keys of REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].
+# Every public read of the API (THROTTLE_READ).
+READ_SCOPE = "anon_read"
+# Withdrawal attempts, by the API and the page: a tight rate of their own (THROTTLE_WITHDRAW).
 WITHDRAW_SCOPE = "withdraw"
 
 
 class ClientRateThrottle(ScopedRateThrottle):
     """DRF's ScopedRateThrottle (rate from the view's `throttle_scope`), keyed on the client.
 
-    Scopes and rates: REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] ("anon_read",
-    "submission", "withdraw"). The key is `Client.from_address`'s
-    daily-rotating HMAC of the address that `client_address` trusts
-    (NUM_PROXIES), so the cache never holds an address and a forged
-    X-Forwarded-For cannot open a fresh bucket. DRF's history list (read,
-    then written back) is replaced by `cmbench.limits.hit`, one atomic count.
+    The key is `Client.from_address`'s daily-rotating HMAC of the address that
+    `client_address` trusts (NUM_PROXIES), so the cache never holds an address
+    and a forged X-Forwarded-For cannot open a fresh bucket. DRF's history
+    list (read, then written back) is replaced by `cmbench.limits.hit`, one
+    atomic count.
     """
 
     def __init__(self) -> None:
@@ -45,6 +55,10 @@ class ClientRateThrottle(ScopedRateThrottle):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope or "") or super().get_rate()
 
     def get_cache_key(self, request: Request | HttpRequest, view: Any) -> str:
+        # Imported here: DRF loads this module with rest_framework.views,
+        # possibly before the survey app's models are ready.
+        from surveys.services import Client
+
         fingerprint = Client.from_address(client_address(request)).fingerprint
         return self.cache_format % {"scope": self.scope, "ident": fingerprint}
 

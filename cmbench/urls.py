@@ -5,13 +5,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from benchmarks.api.views import ApiDocsView
-from cmbench import health
+from cmbench import health, metrics
 
 api_patterns = [
     # First: cohort lookups are the API's most frequent requests.
     path("benchmarks/", include("benchmarks.api.urls")),
     path("", include("surveys.api.urls")),
-    path("interviews/", include("surveys.api.interviews")),
+    path("interviews/", include("interviews.api")),
     path("guides/", include("guides.api")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI with its start-up script and its page style as files, not inline:
@@ -21,6 +21,8 @@ api_patterns = [
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    # Operators' metrics: a 404 unless METRICS_ENABLED, never anonymous (cmbench.metrics).
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("api/v1/", include(api_patterns)),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
@@ -29,7 +31,7 @@ urlpatterns += i18n_patterns(
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("benchmarks.urls")),
     path("", include("surveys.urls")),
-    path("interviews/", include("surveys.interview_urls")),
+    path("interviews/", include("interviews.urls")),
     path("guides/", include("guides.urls")),
     prefix_default_language=False,
 )

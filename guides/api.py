@@ -15,15 +15,12 @@ from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from cmbench.api import LANG_PARAMETER, DetailSerializer, PublicAPIView
 from guides.figures import FigureContext, cached_role_table
 from guides.models import LANGUAGES, Guide
 from guides.rendering import render_guide_body
 from surveys import vocabulary as vocab
-from surveys.api.serializers import DetailSerializer
-from surveys.api.throttling import ClientRateThrottle
-from surveys.api.views import LANG_PARAMETER, RequestLanguageMixin
 
 
 class GuideSummarySerializer(serializers.Serializer):
@@ -89,10 +86,7 @@ def _role_figures(table: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class GuideListView(RequestLanguageMixin, APIView):
-    throttle_classes = [ClientRateThrottle]
-    throttle_scope = "anon_read"
-
+class GuideListView(PublicAPIView):
     @extend_schema(
         operation_id="guides_list",
         summary="The published guides",
@@ -109,10 +103,7 @@ class GuideListView(RequestLanguageMixin, APIView):
         )
 
 
-class GuideDetailView(RequestLanguageMixin, APIView):
-    throttle_classes = [ClientRateThrottle]
-    throttle_scope = "anon_read"
-
+class GuideDetailView(PublicAPIView):
     @extend_schema(
         operation_id="guide_detail",
         summary="One guide: Markdown source, rendered HTML and the role's live figures",

@@ -12,9 +12,9 @@ from django.utils.translation import get_language
 from guides.figures import FigureContext, cached_role_table
 from guides.models import Guide
 from guides.rendering import render_guide_body
-from surveys import interviews
+from interviews.models import Interview
+from interviews.services import excerpt
 from surveys import vocabulary as vocab
-from surveys.models import Interview
 
 QUOTE_COUNT = 3
 
@@ -91,7 +91,7 @@ def quotes_for(roles: list[str], *, language: str) -> list[dict[str, Any]]:
         .order_by("same_language", "is_sample", "-reviewed_at", "-pk")[:QUOTE_COUNT]
     )
     return [
-        {"interview": interview, "text": interviews.excerpt(interview.community_management)}
+        {"interview": interview, "text": excerpt(interview.community_management)}
         for interview in found
     ]
 

@@ -22,9 +22,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from surveys import interviews
-from surveys.interview_views import interview_context
-from surveys.models import Interview, PendingInterview
+from interviews import services
+from interviews.models import Interview, PendingInterview
+from interviews.views import interview_context
 
 
 class InterviewActionForm(ActionForm):
@@ -89,7 +89,7 @@ class InterviewAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        (_("Answers"), {"fields": interviews.QUESTION_FIELDS}),
+        (_("Answers"), {"fields": services.QUESTION_FIELDS}),
     )
     readonly_fields = (
         "state",
@@ -125,7 +125,7 @@ class InterviewAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("what community management is for them"))
     def opening(self, interview: Interview) -> str:
-        return interviews.excerpt(interview.community_management, length=90)
+        return services.excerpt(interview.community_management, length=90)
 
     @admin.display(description=_("preview"))
     def preview_link(self, interview: Interview) -> str:
@@ -168,9 +168,9 @@ class InterviewAdmin(admin.ModelAdmin):
         Either way the editor lands on the interview's page in the full list, since
         it has left the queue.
         """
-        back = HttpResponseRedirect(reverse("admin:surveys_interview_change", args=[obj.pk]))
+        back = HttpResponseRedirect(reverse("admin:interviews_interview_change", args=[obj.pk]))
         if "_approve" in request.POST:
-            interviews.interview_approve(interview=obj, editor=request.user)
+            services.interview_approve(interview=obj, editor=request.user)
             self.log_change(request, obj, [{"changed": {"fields": ["state"]}}])
             self.message_user(request, gettext("The interview is approved and published."))
             return back
@@ -182,7 +182,7 @@ class InterviewAdmin(admin.ModelAdmin):
                     messages.ERROR,
                 )
                 return HttpResponseRedirect(request.path)
-            interviews.interview_reject(
+            services.interview_reject(
                 interview=obj, editor=request.user, reason=obj.rejection_reason
             )
             self.log_change(request, obj, [{"changed": {"fields": ["state"]}}])
@@ -196,7 +196,7 @@ class InterviewAdmin(admin.ModelAdmin):
     def approve(self, request: HttpRequest, queryset: models.QuerySet[Interview]) -> None:
         count = 0
         for interview in queryset.exclude(state=Interview.State.APPROVED):
-            interviews.interview_approve(interview=interview, editor=request.user)
+            services.interview_approve(interview=interview, editor=request.user)
             self.log_change(request, interview, [{"changed": {"fields": ["state"]}}])
             count += 1
         self.message_user(
@@ -221,7 +221,7 @@ class InterviewAdmin(admin.ModelAdmin):
             return
         count = 0
         for interview in queryset.exclude(state=Interview.State.REJECTED):
-            interviews.interview_reject(interview=interview, editor=request.user, reason=reason)
+            services.interview_reject(interview=interview, editor=request.user, reason=reason)
             self.log_change(request, interview, [{"changed": {"fields": ["state"]}}])
             count += 1
         self.message_user(
@@ -233,7 +233,7 @@ class InterviewAdmin(admin.ModelAdmin):
 
     def formfield_for_dbfield(self, db_field: models.Field[Any, Any], **kwargs: Any) -> Any:
         field = super().formfield_for_dbfield(db_field, **kwargs)
-        if db_field.name in interviews.QUESTION_FIELDS and field is not None:
+        if db_field.name in services.QUESTION_FIELDS and field is not None:
             field.widget.attrs.update({"rows": 6, "cols": 90})
         return field
 

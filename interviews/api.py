@@ -2,8 +2,9 @@
 
 `GET /api/v1/interviews/` and `/<slug>/` serve approved interviews only;
 `POST /api/v1/interviews/` stores a submission as pending, judged by the same
-rules as the web form (`interviews.interview_validate`), with field-level
-messages in the request's language.
+rules as the web form (`services.interview_validate`), with field-level
+messages in the request's language, and counted against the same limit
+per client (`services.interview_submit`).
 """
 
 from __future__ import annotations
@@ -21,15 +22,19 @@ from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from surveys import interviews, services
+from cmbench.api import (
+    LANG_PARAMETER,
+    NOT_AN_OBJECT,
+    DetailSerializer,
+    FieldErrorsSerializer,
+    PublicAPIView,
+)
+from cmbench.clients import client_address
+from interviews import services
+from interviews.models import Interview
 from surveys import vocabulary as vocab
-from surveys.api.serializers import NOT_AN_OBJECT, DetailSerializer, FieldErrorsSerializer
-from surveys.api.throttling import ClientRateThrottle
-from surveys.api.views import LANG_PARAMETER, RequestLanguageMixin
-from surveys.clients import client_address
-from surveys.models import Interview
+from surveys.services import Client, SubmissionRefused
 from surveys.validation import MESSAGES, InvalidAnswers, quoted
 
 SAMPLE_NOTICE = gettext_noop(
@@ -40,7 +45,7 @@ FILTERS: dict[str, tuple[str, ...]] = {
     "role": vocab.ROLE.codes,
     "employer_type": vocab.EMPLOYER_TYPE.codes,
     "country": vocab.COUNTRY.codes,
-    "language": interviews.LANGUAGES,
+    "language": services.LANGUAGES,
 }
 
 
@@ -58,7 +63,7 @@ class InterviewSummarySerializer(serializers.Serializer):
     employer_type = serializers.CharField(help_text="Code, or empty (freelance, none).")
     country = serializers.ChoiceField(choices=list(vocab.COUNTRY.codes))
     language = serializers.ChoiceField(
-        choices=list(interviews.LANGUAGES), help_text="The language the answers are written in."
+        choices=list(services.LANGUAGES), help_text="The language the answers are written in."
     )
     display_name = serializers.CharField(allow_null=True, help_text="null: anonymous.")
     published_at = serializers.DateTimeField()
@@ -99,7 +104,7 @@ class InterviewSubmissionSerializer(serializers.Serializer):
         required=False, allow_blank=True, max_length=60, help_text="Empty: anonymous."
     )
     language = serializers.ChoiceField(
-        choices=list(interviews.LANGUAGES),
+        choices=list(services.LANGUAGES),
         required=False,
         help_text="The language of the answers; by default the request's.",
     )
@@ -107,7 +112,7 @@ class InterviewSubmissionSerializer(serializers.Serializer):
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
-        for question in interviews.QUESTIONS:
+        for question in services.QUESTIONS:
             fields[question.field] = serializers.CharField(
                 max_length=question.max_length, help_text=str(question.label)
             )
@@ -134,7 +139,7 @@ def _summary(request: Request, interview: Interview) -> dict[str, Any]:
         "language": interview.language,
         "display_name": interview.display_name or None,
         "published_at": interview.reviewed_at,
-        "excerpt": interviews.excerpt(interview.community_management),
+        "excerpt": services.excerpt(interview.community_management),
     }
 
 
@@ -148,7 +153,7 @@ def _detail(request: Request, interview: Interview) -> dict[str, Any]:
                 "label": str(question.label),
                 "answer": getattr(interview, question.field),
             }
-            for question in interviews.QUESTIONS
+            for question in services.QUESTIONS
         ],
     }
 
@@ -157,12 +162,12 @@ class InterviewPagination(PageNumberPagination):
     page_size = 20
 
 
-class InterviewListView(RequestLanguageMixin, APIView):
-    throttle_classes = [ClientRateThrottle]
-
+class InterviewListView(PublicAPIView):
     def get_throttles(self) -> list[Any]:
-        # Reads and submissions on one path, each with its own rate.
-        self.throttle_scope = "submission" if self.request.method == "POST" else "anon_read"
+        # Reads and submissions on one path. A submission's one limit is the
+        # service's, which the page's submissions count against too.
+        if self.request.method == "POST":
+            return []
         return super().get_throttles()
 
     @extend_schema(
@@ -232,14 +237,14 @@ class InterviewListView(RequestLanguageMixin, APIView):
         if not isinstance(request.data, Mapping):
             return Response({"detail": gettext(NOT_AN_OBJECT)}, status=status.HTTP_400_BAD_REQUEST)
         try:
-            interviews.interview_submit(
+            services.interview_submit(
                 answers=request.data,
                 language=request.LANGUAGE_CODE,
-                client=services.Client.from_address(client_address(request)),
+                client=Client.from_address(client_address(request)),
             )
         except InvalidAnswers as invalid:
             return Response({"errors": invalid.errors}, status=status.HTTP_400_BAD_REQUEST)
-        except services.SubmissionRefused as refusal:
+        except SubmissionRefused as refusal:
             refused = Response(
                 {"detail": refusal.message, "code": refusal.code},
                 status=status.HTTP_429_TOO_MANY_REQUESTS,
@@ -249,16 +254,13 @@ class InterviewListView(RequestLanguageMixin, APIView):
         return Response(
             {
                 "state": Interview.State.PENDING,
-                "detail": str(interviews.INTERVIEW_MESSAGES["thanks"]),
+                "detail": str(services.INTERVIEW_MESSAGES["thanks"]),
             },
             status=status.HTTP_201_CREATED,
         )
 
 
-class InterviewDetailView(RequestLanguageMixin, APIView):
-    throttle_classes = [ClientRateThrottle]
-    throttle_scope = "anon_read"
-
+class InterviewDetailView(PublicAPIView):
     @extend_schema(
         operation_id="interview_detail",
         summary="One published interview",

@@ -1,6 +1,6 @@
 """The interview as a web form, and the filters of the interview list.
 
-The form only carries raw values: `interviews.interview_validate` decides what
+The form only carries raw values: `services.interview_validate` decides what
 is valid, so the page and the API refuse the same things in the same words.
 """
 
@@ -12,10 +12,10 @@ from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
+from interviews.models import Interview
+from interviews.services import QUESTIONS, interview_validate
 from surveys import vocabulary as vocab
 from surveys.forms import DEFENCE_MESSAGES
-from surveys.interviews import QUESTIONS, interview_validate
-from surveys.models import Interview
 from surveys.validation import InvalidAnswers
 
 

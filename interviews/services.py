@@ -2,8 +2,10 @@
 
 One set of rules (`interview_validate`) judges a submission from the web form
 and from the API, so both refuse the same things with the same field-level
-messages, in the language active at the time. A submission is stored pending;
-only an editor's approval gives it a slug, and with it a public address.
+messages, in the language active at the time. One limit per client counts
+the submissions of both (`interview_submit`, INTERVIEW_SUBMISSIONS_PER_HOUR).
+A submission is stored pending; only an editor's approval gives it a slug,
+and with it a public address.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from cmbench import limits
+from interviews.models import Interview
 from surveys import vocabulary as vocab
-from surveys.models import Interview
 from surveys.services import Client, SubmissionRefused
 from surveys.validation import MESSAGES, UNSTORABLE, InvalidAnswers, quoted
 
@@ -195,9 +197,10 @@ def interview_submit(
 
     `language` is the page's or the request's: the default language of the
     answers and the language of the messages. With a `client`, at most
-    INTERVIEW_SUBMISSIONS_PER_HOUR (default 5) submissions an hour are taken
-    from it, counted atomically (`cmbench.limits`) under the client's rotating
-    hash.
+    INTERVIEW_SUBMISSIONS_PER_HOUR submissions an hour are taken from it, by
+    the page and the API together: the one limit of both, counted atomically
+    (`cmbench.limits`) under the client's rotating hash. Invalid submissions
+    are not counted.
     Raises InvalidAnswers (messages per field) or SubmissionRefused.
     """
     clean = interview_validate(answers, default_language=language)
@@ -205,7 +208,7 @@ def interview_submit(
     if client is not None:
         counted = limits.hit(
             f"interview:count:{client.fingerprint}",
-            limit=getattr(settings, "INTERVIEW_SUBMISSIONS_PER_HOUR", 5),
+            limit=settings.INTERVIEW_SUBMISSIONS_PER_HOUR,
             window_seconds=3600,
         )
         if not counted.allowed:

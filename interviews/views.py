@@ -14,10 +14,11 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from surveys import interviews, services
-from surveys.clients import client_address
-from surveys.interview_forms import InterviewFilterForm, InterviewForm
-from surveys.models import Interview
+from cmbench.clients import client_address
+from interviews import services
+from interviews.forms import InterviewFilterForm, InterviewForm
+from interviews.models import Interview
+from surveys.services import Client, SubmissionRefused
 from surveys.validation import InvalidAnswers
 
 PAGE_SIZE = 20
@@ -51,7 +52,7 @@ def interview_list(request: HttpRequest) -> HttpResponse:
 def _card(interview: Interview) -> dict[str, object]:
     return {
         "interview": interview,
-        "excerpt": interviews.excerpt(interview.community_management),
+        "excerpt": services.excerpt(interview.community_management),
     }
 
 
@@ -66,7 +67,7 @@ def interview_context(interview: Interview, *, preview: bool = False) -> dict[st
         "interview": interview,
         "answers": [
             {"question": question, "text": getattr(interview, question.field)}
-            for question in interviews.QUESTIONS
+            for question in services.QUESTIONS
         ],
         "other_language": interview.language != page_language(),
         "preview": preview,
@@ -87,12 +88,12 @@ def interview_submit(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         assert form.answers is not None
         try:
-            interviews.interview_submit(
+            services.interview_submit(
                 answers=form.answers,
                 language=language,
-                client=services.Client.from_address(client_address(request)),
+                client=Client.from_address(client_address(request)),
             )
-        except services.SubmissionRefused as refusal:
+        except SubmissionRefused as refusal:
             form.add_error(None, refusal.message)
         except InvalidAnswers as invalid:  # pragma: no cover - the form ran the same rules
             for messages in invalid.errors.values():

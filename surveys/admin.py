@@ -1,12 +1,16 @@
 """The editors' side of the survey: editions, moderation of flagged answers, exports.
 
 Answers are the respondents' words: editors read them, release or reject them
-and add a note, but never rewrite them. The receipt hash is never shown.
+and add a note, but never rewrite them. The receipt hash and the record key are
+never shown, searched or exported. An answer is approved or rejected from the
+list's actions or from the "save and approve" / "save and reject" buttons of its
+page; both note who decided, when, and log it in the answer's history.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,9 +18,11 @@ from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +36,16 @@ admin.site.site_title = _("cmbench editors")
 # A cell starting with one of these is run as a formula by spreadsheet programs;
 # job titles are free text typed by anyone, so such a cell gets a leading quote.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+# An answer's title reads "#57 · …" ("n° 57" in French): a search for "#57" or
+# "n°57" means the answer number 57.
+_ANSWER_NUMBER = re.compile(r"(?<!\S)(?:#|n°\s?)(?=\d)", re.IGNORECASE)
+
+# The states an answer's page may move it from, by decision. The list's bulk
+# "release" is stricter (flagged answers only); a page shows a decision's
+# button only where it applies.
+APPROVABLE = (SurveyResponse.State.FLAGGED, SurveyResponse.State.REJECTED)
+REJECTABLE = (SurveyResponse.State.FLAGGED, SurveyResponse.State.ACCEPTED)
 
 
 @admin.register(Edition)
@@ -140,6 +156,27 @@ def _labels(codes: list[str], vocabulary: vocab.Vocabulary) -> str:
     return ", ".join(f"{vocabulary.label(code)} ({code})" for code in codes) or "—"
 
 
+class FlagFilter(admin.SimpleListFilter):
+    """Why an answer was flagged at submission (one of validation.FLAG_LABELS)."""
+
+    title = _("reason flagged")
+    parameter_name = "flag"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return list(FLAG_LABELS.items())
+
+    def queryset(
+        self, request: HttpRequest, queryset: models.QuerySet[SurveyResponse]
+    ) -> models.QuerySet[SurveyResponse] | None:
+        flag = self.value()
+        if flag not in FLAG_LABELS:
+            return None
+        # `flags` is a JSON list of codes. `contains` on a JSONField is not
+        # supported by SQLite, so match the quoted code in the list's text: no
+        # code is part of another, and the quotes keep it a whole element.
+        return queryset.filter(flags__icontains=f'"{flag}"')
+
+
 @admin.register(SurveyResponse)
 class SurveyResponseAdmin(admin.ModelAdmin):
     list_display = (
@@ -157,11 +194,17 @@ class SurveyResponseAdmin(admin.ModelAdmin):
         "pay",
     )
     list_display_links = ("id",)
-    list_filter = ("state", "source", "edition", "country", "status")
+    list_filter = ("state", FlagFilter, "source", "edition", "country", "status", "role")
     list_select_related = ("edition",)
     list_per_page = 50
     date_hierarchy = "submitted_on"
+    # Only what editors may read: never the receipt hash nor the record key.
+    search_fields = ("id__exact", "job_title", "review_note", "=region")
+    search_help_text = _(
+        "Search by answer number (#57), job title, moderation note or region code (FR-ARA)."
+    )
     actions = ["release", "reject", "export_csv"]
+    change_form_template = "admin/surveys/response_change_form.html"
     fieldsets = (
         (
             _("Moderation"),
@@ -230,6 +273,16 @@ class SurveyResponseAdmin(admin.ModelAdmin):
         # Answers come from the survey, the API or a CSV import, never typed in.
         return False
 
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet[SurveyResponse]:
+        # An answer's title names its edition's year (SurveyResponse.__str__).
+        return super().get_queryset(request).select_related("edition")
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: models.QuerySet[SurveyResponse], search_term: str
+    ) -> tuple[models.QuerySet[SurveyResponse], bool]:
+        search_term = _ANSWER_NUMBER.sub("", search_term)
+        return super().get_search_results(request, queryset, search_term)
+
     def get_readonly_fields(
         self, request: HttpRequest, obj: SurveyResponse | None = None
     ) -> list[str]:
@@ -259,6 +312,59 @@ class SurveyResponseAdmin(admin.ModelAdmin):
             obj.reviewed_by = request.user  # type: ignore[assignment]
         super().save_model(request, obj, form, change)
 
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: SurveyResponse | None = None,
+    ) -> HttpResponse:
+        # The decision buttons, for editors who may change the answer, where they apply.
+        may_decide = obj is not None and self.has_change_permission(request, obj)
+        context["can_approve"] = may_decide and obj.state in APPROVABLE  # type: ignore[union-attr]
+        context["can_reject"] = may_decide and obj.state in REJECTABLE  # type: ignore[union-attr]
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def response_change(self, request: HttpRequest, obj: SurveyResponse) -> HttpResponse:
+        """The "save and approve" / "save and reject" buttons, after the save itself.
+
+        The form (and its note) is saved first, then the decision is recorded as
+        the list's actions record it. Django's change view has already refused a
+        POST from anyone without the change permission.
+        """
+        if "_approve" in request.POST:
+            decision, allowed = SurveyResponse.State.ACCEPTED, APPROVABLE
+        elif "_reject" in request.POST:
+            decision, allowed = SurveyResponse.State.REJECTED, REJECTABLE
+        else:
+            return super().response_change(request, obj)
+        answers = SurveyResponse.objects.filter(pk=obj.pk, state__in=allowed)
+        if not self._review(request, answers, to_state=decision):
+            # Moved by someone else since the page was shown (or a forged button).
+            refused = (
+                gettext("Only a flagged or rejected answer can be approved: nothing changed.")
+                if decision == SurveyResponse.State.ACCEPTED
+                else gettext("Only a flagged or accepted answer can be rejected: nothing changed.")
+            )
+            self.message_user(request, refused, messages.ERROR)
+            # The full list's page: the answer may have left the queue.
+            return HttpResponseRedirect(
+                reverse("admin:surveys_surveyresponse_change", args=[obj.pk])
+            )
+        message = (
+            gettext("The answer “%(answer)s” is approved: it counts from the next snapshot.")
+            if decision == SurveyResponse.State.ACCEPTED
+            else gettext("The answer “%(answer)s” is rejected: it stays out of the benchmarks.")
+        )
+        self.message_user(request, message % {"answer": obj}, messages.SUCCESS)
+        return self.response_after_decision(request, obj)
+
+    def response_after_decision(self, request: HttpRequest, obj: SurveyResponse) -> HttpResponse:
+        """Back on the answer's page, which shows its new state."""
+        return HttpResponseRedirect(request.get_full_path())
+
     @admin.display(description=_("demo"), boolean=False, ordering="source")
     def demo_badge(self, response: SurveyResponse) -> str:
         if not response.is_demo:
@@ -268,6 +374,23 @@ class SurveyResponseAdmin(admin.ModelAdmin):
     @admin.display(description=_("flags"))
     def flag_labels(self, response: SurveyResponse) -> str:
         return "; ".join(str(FLAG_LABELS.get(flag, flag)) for flag in response.flags) or "—"
+
+    @admin.display(description=_("profile"))
+    def profile(self, response: SurveyResponse) -> str:
+        """Status and role; experience and region; the job title as typed (editors only)."""
+        years = ngettext(
+            "%(years)d year of experience",
+            "%(years)d years of experience",
+            response.experience_years,
+        ) % {"years": response.experience_years}
+        return format_html(
+            "{} · {}<br>{} · {}{}",
+            response.get_status_display(),
+            response.get_role_display(),
+            years,
+            response.get_region_display(),
+            format_html("<br><small>{}</small>", response.job_title) if response.job_title else "",
+        )
 
     @admin.display(description=_("missions"))
     def mission_labels(self, response: SurveyResponse) -> str:
@@ -362,11 +485,32 @@ class SurveyResponseAdmin(admin.ModelAdmin):
 
 @admin.register(FlaggedResponse)
 class FlaggedResponseAdmin(SurveyResponseAdmin):
-    """The moderation queue: flagged answers only, oldest first."""
+    """The moderation queue: flagged answers only, newest first (the date has ties: the id)."""
 
-    list_filter = ("source", "edition", "country", "status")
-    ordering = ("submitted_on", "id")
+    # Fewer, fuller columns than the full list: what a decision needs, on a laptop.
+    list_display = (
+        "id",
+        "demo_badge",
+        "submitted_on",
+        "edition",
+        "flag_labels",
+        "pay",
+        "profile",
+    )
+    list_filter = (FlagFilter, "edition", "country", "status", "role", "source")
+    ordering = ("-submitted_on", "-id")
     date_hierarchy = None
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet[SurveyResponse]:
         return super().get_queryset(request).flagged()
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # "Moderation queue" rather than Django's "Select flagged response to change".
+        context = {"title": capfirst(gettext("moderation queue")), **(extra_context or {})}
+        return super().changelist_view(request, extra_context=context)
+
+    def response_after_decision(self, request: HttpRequest, obj: SurveyResponse) -> HttpResponse:
+        """Back to the queue (with its filters), which the answer has left: on to the next."""
+        return self.response_post_save_change(request, obj)

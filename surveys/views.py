@@ -9,10 +9,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
 
+from cmbench.clients import client_address
 from cmbench.errors import error_response
+from cmbench.throttling import WITHDRAW_SCOPE, page_throttle_wait
 from surveys import services
-from surveys.api.throttling import WITHDRAW_SCOPE, page_throttle_wait
-from surveys.clients import client_address
 from surveys.forms import SurveyForm, WithdrawForm
 from surveys.models import Edition, SurveyResponse
 from surveys.validation import InvalidAnswers

@@ -34,15 +34,16 @@ from hypothesis import strategies as st
 from benchmarks.snapshots import snapshot_publish
 from cmbench.parsers import MAX_DEPTH, BoundedJSONParser
 from cmbench.parsers import MESSAGES as PARSER_MESSAGES
-from surveys.api.serializers import WithdrawalSerializer
-from surveys.forms import started_token
-from surveys.interviews import (
+from interviews.models import Interview
+from interviews.services import (
     PROFILE_FIELDS,
     QUESTION_FIELDS,
     SUBMISSION_FIELDS,
     interview_validate,
 )
-from surveys.models import Interview, SurveyResponse
+from surveys.api.serializers import WithdrawalSerializer
+from surveys.forms import started_token
+from surveys.models import SurveyResponse
 from surveys.services import response_build
 from surveys.validation import FIELD_NAMES, InvalidAnswers, validate_answers
 from tests.answers import store_answers
@@ -138,7 +139,6 @@ def site(settings) -> Client:  # type: ignore[no-untyped-def]
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {
             "anon_read": "100000/min",
-            "submission": "100000/min",
             "withdraw": "100000/min",
         },
     }

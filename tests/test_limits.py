@@ -3,9 +3,9 @@
 Three layers: the sliding window's arithmetic (`cmbench.limits.hit` at chosen
 instants); threads hammering one counter in this process, in local memory and
 in Redis; and a real gunicorn serving the site on 127.0.0.1, with requests
-fired together from threads at each limit of the site: answers per hour, the
-API's submission and withdrawal throttles, interviews per hour, admin sign-in
-failures, and the survey form's single-use start token. The server runs one
+fired together from threads at each limit of the site: answers per hour and
+interviews per hour (one limit each), the API's withdrawal throttle, admin
+sign-in failures, and the survey form's single-use start token. The server runs one
 process with threads and the local-memory cache, then (with REDIS_TEST_URL)
 three processes sharing Redis, as production does.
 """
@@ -311,7 +311,9 @@ def site() -> Iterator[Site]:
             **{
                 k: v
                 for k, v in os.environ.items()
-                if not k.startswith(("REDIS_", "DJANGO_", "THROTTLE_", "SURVEY_", "TASKS_"))
+                if not k.startswith(
+                    ("REDIS_", "DJANGO_", "THROTTLE_", "SURVEY_", "INTERVIEW_", "TASKS_")
+                )
             },
             "DJANGO_SETTINGS_MODULE": "cmbench.settings",
             "DATABASE_URL": database_url,
@@ -324,7 +326,7 @@ def site() -> Iterator[Site]:
             "BEHIND_TLS_PROXY": "false",
             "SURVEY_MIN_FILL_SECONDS": "0",
             "SURVEY_SUBMISSIONS_PER_HOUR": "10",
-            "THROTTLE_SUBMISSION": "20/hour",
+            "INTERVIEW_SUBMISSIONS_PER_HOUR": "5",
             "THROTTLE_WITHDRAW": "10/hour",
             "ADMIN_LOGIN_MAX_FAILURES": "5",
             # Every refusal is a 429 that django.request logs as a warning.
@@ -442,9 +444,9 @@ def test_sixty_parallel_answers_from_one_client_store_exactly_ten(server: Server
 
     assert statuses(answers) == {201: 10, 429: 50}
     assert server.site.count_rows("surveys_surveyresponse") == before + 10
-    # Ten more pass the API's throttle (20 an hour) and meet the service's limit (10).
+    # One limit refuses them all: the answers per hour (no second API counter).
     refusals = Counter(json.loads(body).get("code") for status, body in answers if status == 429)
-    assert refusals == {"throttled": 10, None: 40}
+    assert refusals == {"throttled": 50}
 
 
 def test_forty_parallel_withdrawals_are_attempted_exactly_ten_times(server: Server) -> None:
@@ -464,31 +466,33 @@ def test_forty_parallel_withdrawals_are_attempted_exactly_ten_times(server: Serv
     assert statuses(answers) == {404: 10, 429: 30}
 
 
+INTERVIEW = {
+    "role": "community-manager",
+    "country": "FR",
+    "consent_to_publish": True,
+    **{
+        question: "An answer long enough to mean something."
+        for question in (
+            "path_to_job",
+            "current_position",
+            "community_management",
+            "typical_week",
+            "missions_and_tools",
+            "measuring_work",
+            "advice",
+        )
+    },
+}
+
+
 def test_forty_parallel_interviews_from_one_client_store_exactly_five(server: Server) -> None:
     client = address(server, "interviews")
     before = server.site.count_rows("surveys_interview")
-    interview = {
-        "role": "community-manager",
-        "country": "FR",
-        "consent_to_publish": True,
-        **{
-            question: "An answer long enough to mean something."
-            for question in (
-                "path_to_job",
-                "current_position",
-                "community_management",
-                "typical_week",
-                "missions_and_tools",
-                "measuring_work",
-                "advice",
-            )
-        },
-    }
 
     answers = server.fire(
         [
             lambda: server.request(
-                "POST", "/api/v1/interviews/", client=client, json_body=interview
+                "POST", "/api/v1/interviews/", client=client, json_body=INTERVIEW
             )
             for _ in range(40)
         ]
@@ -496,6 +500,36 @@ def test_forty_parallel_interviews_from_one_client_store_exactly_five(server: Se
 
     assert statuses(answers) == {201: 5, 429: 35}
     assert server.site.count_rows("surveys_interview") == before + 5
+
+
+def test_parallel_answers_and_interviews_from_one_client_each_meet_their_own_limit(
+    server: Server,
+) -> None:
+    client = address(server, "answers-and-interviews")
+    before = (
+        server.site.count_rows("surveys_surveyresponse"),
+        server.site.count_rows("surveys_interview"),
+    )
+    requests = [
+        lambda salary=salary: server.request(
+            "POST", "/api/v1/responses/", client=client, json_body=valid_answers(base_salary=salary)
+        )
+        for salary in range(50_000, 50_030)
+    ] + [
+        lambda: server.request("POST", "/api/v1/interviews/", client=client, json_body=INTERVIEW)
+        for _ in range(30)
+    ]
+
+    answers = server.fire(requests)
+
+    # Interviews spend nothing of the answers' limit, nor answers of the interviews'.
+    assert statuses(answers[:30]) == {201: 10, 429: 20}
+    assert statuses(answers[30:]) == {201: 5, 429: 25}
+    after = (
+        server.site.count_rows("surveys_surveyresponse"),
+        server.site.count_rows("surveys_interview"),
+    )
+    assert after == (before[0] + 10, before[1] + 5)
 
 
 def test_twenty_parallel_admin_sign_in_failures_are_tried_exactly_five_times(

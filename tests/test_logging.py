@@ -10,10 +10,15 @@ since SQL parameters would carry the answer's text and its record key.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +26,7 @@ from django.db import OperationalError, connection
 from django.test import Client
 from django.urls import reverse
 
+from cmbench.logging import JsonFormatter
 from surveys.forms import started_token
 from surveys.models import EditionQuerySet, SurveyResponse
 from tests.factories import EditionFactory, EditorFactory, valid_answers
@@ -285,3 +291,164 @@ def test_a_development_server_line_about_a_withdrawal_is_logged_without_its_path
         '"DELETE [a withdrawal request] HTTP/1.1" 500 93',
         '"POST [a withdrawal request] HTTP/1.1" 500 9',
     ]
+
+
+# --- LOG_FORMAT=json ------------------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parent.parent
+
+LOG_IN_A_FRESH_PROCESS = """
+import logging
+import django
+from types import SimpleNamespace
+
+django.setup()
+log = logging.getLogger("cmbench.example")
+log.warning("une ligne, %s", "deux mots")
+try:
+    1 / 0
+except ZeroDivisionError:
+    log.exception("the division failed")
+request = SimpleNamespace(method="GET", path="/fr/nope/", headers={"X-Request-ID": "req-42"})
+logging.getLogger("django.request").warning(
+    "Not Found: %s", "/fr/nope/", extra={"status_code": 404, "request": request}
+)
+withdrawal = SimpleNamespace(
+    method="POST", path="/api/v1/responses/withdraw/", headers={"X-Request-ID": "req-43"}
+)
+logging.getLogger("django.request").warning(
+    "Not Found: %s", "/api/v1/responses/withdraw/?receipt=7KQ2-M9XD-4HTA-PW3C-Y7CU",
+    extra={"status_code": 404, "request": withdrawal},
+)
+logging.getLogger("django.security.csrf").warning(
+    "Forbidden (CSRF cookie not set.): %s", "/en/survey/withdraw/7KQ2-M9XD-4HTA-PW3C-Y7CU",
+    extra={"status_code": 403, "request": withdrawal},
+)
+"""
+
+
+def run_logging(log_format: str | None) -> subprocess.CompletedProcess[str]:
+    """LOG_FORMAT as production sets it: in the environment of a fresh process."""
+    environment = {key: value for key, value in os.environ.items() if key != "LOG_FORMAT"}
+    environment.setdefault("DJANGO_SETTINGS_MODULE", "cmbench.settings")
+    if log_format is not None:
+        environment["LOG_FORMAT"] = log_format
+    return subprocess.run(
+        [sys.executable, "-c", LOG_IN_A_FRESH_PROCESS],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_json_logs_are_one_object_per_line_through_the_same_filters() -> None:
+    done = run_logging("json")
+
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    records = [json.loads(line) for line in lines]
+    assert len(records) == 5
+    assert all({"time", "level", "logger", "message"} <= set(record) for record in records)
+    plain, failed, not_found, withdrawal, csrf = records
+    assert plain["message"] == "une ligne, deux mots"
+    assert (plain["level"], plain["logger"]) == ("WARNING", "cmbench.example")
+    assert plain["time"].endswith("+00:00")
+    assert "exception" not in plain
+    assert failed["level"] == "ERROR"
+    assert "ZeroDivisionError: division by zero" in failed["exception"]
+    assert failed["exception"].startswith("Traceback (most recent call last):")
+    assert not_found == {
+        "time": not_found["time"],
+        "level": "WARNING",
+        "logger": "django.request",
+        "message": "Not Found: /fr/nope/",
+        "status_code": 404,
+        "method": "GET",
+        "path": "/fr/nope/",
+        "request_id": "req-42",
+    }
+    # The withdrawal filter ran before the formatter: no path, no request, no code.
+    assert withdrawal["message"] == "Not Found: [a withdrawal request]"
+    assert csrf["message"] == "Forbidden (CSRF cookie not set.): [a withdrawal request]"
+    for record in (withdrawal, csrf):
+        assert {"path", "method", "request_id"}.isdisjoint(record)
+    assert "7KQ2" not in done.stderr
+    assert "withdraw/" not in done.stderr
+
+
+def test_logs_stay_plain_text_by_default_and_refuse_an_unknown_format() -> None:
+    default = run_logging(None)
+    unknown = run_logging("xml")
+
+    assert default.returncode == 0, default.stderr
+    first = default.stderr.splitlines()[0]
+    assert first.endswith(" WARNING cmbench.example une ligne, deux mots")
+    assert not first.startswith("{")
+    assert "7KQ2" not in default.stderr
+    assert unknown.returncode != 0
+    assert "LOG_FORMAT must be plain or json, not 'xml'." in unknown.stderr
+
+
+@pytest.fixture
+def json_console() -> Iterator[io.StringIO]:
+    """The console handler of settings.LOGGING, its filters kept, writing JSON to a buffer."""
+    console = next(h for h in logging.getLogger().handlers if h.get_name() == "console")
+    assert isinstance(console, logging.StreamHandler)
+    buffer = io.StringIO()
+    formatter = console.formatter
+    stream = console.setStream(buffer)
+    console.setFormatter(JsonFormatter())
+    try:
+        yield buffer
+    finally:
+        console.setFormatter(formatter)
+        console.setStream(stream)
+
+
+def test_json_logs_of_real_requests_keep_withdrawals_out_and_tracebacks_in(
+    json_console: io.StringIO, settings, monkeypatch
+) -> None:
+    EditionFactory(year=2026)
+    client = Client(raise_request_exception=False)
+    code = post_answer(client).json()["receipt"]
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("a bug in the vocabulary")
+
+    monkeypatch.setattr("surveys.api.views.VocabularyView.get", broken)
+    responses = [
+        client.post(
+            "/api/v1/responses/withdraw/",
+            data=json.dumps({"receipt": code}),
+            content_type="application/json",
+            REMOTE_ADDR=ADDRESS,
+        ),
+        client.post(
+            "/api/v1/responses/withdraw/",
+            data=json.dumps({"receipt": code}),
+            content_type="application/json",
+            REMOTE_ADDR=ADDRESS,
+        ),
+        client.delete(f"/api/v1/responses/{code}/", REMOTE_ADDR=ADDRESS),
+        client.get("/en/no-such-page/", HTTP_X_REQUEST_ID="lb-7f3a", REMOTE_ADDR=ADDRESS),
+        client.get("/api/v1/vocabulary/", HTTP_X_REQUEST_ID="lb-<script>", REMOTE_ADDR=ADDRESS),
+    ]
+
+    assert [r.status_code for r in responses] == [204, 404, 410, 404, 500]
+    text = json_console.getvalue()
+    records = [json.loads(line) for line in text.splitlines()]
+    by_message = {record["message"]: record for record in records}
+    assert by_message["Not Found: [a withdrawal request]"]["status_code"] == 404
+    assert "path" not in by_message["Not Found: [a withdrawal request]"]
+    assert "path" not in by_message["Gone: [a withdrawal request]"]
+    page = by_message["Not Found: /en/no-such-page/"]
+    assert (page["path"], page["request_id"]) == ("/en/no-such-page/", "lb-7f3a")
+    error = by_message["Internal Server Error: /api/v1/vocabulary/"]
+    assert error["level"] == "ERROR"
+    assert "RuntimeError: a bug in the vocabulary" in error["exception"]
+    # A request id that is not one is left out, not written as the client sent it.
+    assert "request_id" not in error
+    for secret in (code, code.replace("-", ""), ADDRESS, JOB_TITLE):
+        assert secret not in text

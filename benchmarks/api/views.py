@@ -16,7 +16,7 @@ figures, which are the same in every language.
 
 Throttling: anonymous reads share the scope `anon_read`
 (REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], `THROTTLE_READ` in the
-environment), keyed on a hash of `surveys.clients.client_address` in the
+environment), keyed on a hash of `cmbench.clients.client_address` in the
 default cache (Redis in production), so a forged X-Forwarded-For opens no
 fresh bucket.
 """
@@ -34,7 +34,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
-from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.utils.translation import gettext, gettext_noop
@@ -47,7 +46,6 @@ from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from benchmarks import selectors
 from benchmarks.api.serializers import (
@@ -84,9 +82,7 @@ from benchmarks.filtersets import (
 from benchmarks.models import SHARE_FAMILIES, Cell, Metric
 from benchmarks.selectors import PublishedSnapshot
 from benchmarks.stats import share_percent
-from surveys.api.serializers import DetailSerializer
-from surveys.api.throttling import ClientRateThrottle
-from surveys.api.views import LANG_PARAMETER, RequestLanguageMixin, request_language
+from cmbench.api import LANG_PARAMETER, DetailSerializer, PublicAPIView, RequestLanguageMixin
 
 NO_SNAPSHOT = gettext_noop("No figures are published yet.")
 INVALID_PARAMETERS = gettext_noop("Invalid query parameters: %(names)s.")
@@ -222,27 +218,14 @@ def read_schema(
     )
 
 
-class SnapshotReadView(APIView):
+class SnapshotReadView(PublicAPIView):
     """A GET over the current snapshot: find it, validate the query, answer or say 304."""
 
-    throttle_classes = [ClientRateThrottle]
-    throttle_scope = "anon_read"
+    # Figures read the same in every language: the request's language is
+    # looked up only when there is a message to write (an error, a 503, a 400).
+    language_on_demand = True
     content_negotiation_class = FirstRenderer
     filterset_class: ClassVar[type[BenchmarkFilterSet]]
-
-    def speak_the_requests_language(self, request: Request) -> None:
-        """Messages in the language the request asks for (`?lang=`, then Accept-Language).
-
-        Only when there is a message to write: figures read the same in every
-        language, and parsing Accept-Language costs as much as the figures.
-        """
-        language = request_language(request)
-        translation.activate(language)
-        request.LANGUAGE_CODE = language
-
-    def handle_exception(self, exc: Exception) -> HttpResponseBase:
-        self.speak_the_requests_language(self.request)
-        return super().handle_exception(exc)
 
     def get(self, request: Request) -> HttpResponseBase:
         published = selectors.published_snapshot()

@@ -14,14 +14,13 @@ from functools import cache
 from typing import Any
 
 from django.utils.translation import gettext, gettext_noop
-from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from cmbench.api import NOT_AN_OBJECT
 from surveys import vocabulary as vocab
 from surveys.services import receipt_is_well_formed
 from surveys.validation import FIELDS, Field, InvalidAnswers, validate_answers
 
-NOT_AN_OBJECT = gettext_noop("Send one answer as a JSON object.")
 RECEIPT_MALFORMED = gettext_noop(
     "This is not a receipt code: it has 20 letters and digits, like 7KQ2-M9XD-4HTA-PW3C-Y7CU."
 )
@@ -137,23 +136,6 @@ class WithdrawalSerializer(serializers.Serializer):
         if not receipt_is_well_formed(value):
             raise serializers.ValidationError(gettext(RECEIPT_MALFORMED))
         return value
-
-
-class FieldErrorsSerializer(serializers.Serializer):
-    """A refused answer: messages per field, in the request's language."""
-
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text='Field name to messages, e.g. {"region": ["The region ..."]}.',
-    )
-
-
-@extend_schema_serializer(component_name="ErrorMessage")
-class DetailSerializer(serializers.Serializer):
-    """A refusal that is not about one field, or a 404."""
-
-    detail = serializers.CharField()
-    code = serializers.CharField(required=False, help_text="duplicate or throttled.")
 
 
 class LabelsSerializer(serializers.Serializer):

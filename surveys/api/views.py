@@ -9,45 +9,36 @@ answers 410 Gone; cmbench.logging keeps both out of the logs.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
-from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
 from django.views.decorators.debug import sensitive_variables
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from surveys import services
-from surveys.api.serializers import (
+from cmbench.api import (
+    LANG_PARAMETER,
     NOT_AN_OBJECT,
-    WITHDRAWAL_MOVED,
     DetailSerializer,
     FieldErrorsSerializer,
+    PublicAPIView,
+)
+from cmbench.clients import client_address
+from cmbench.throttling import WITHDRAW_SCOPE
+from surveys import services
+from surveys.api.serializers import (
+    WITHDRAWAL_MOVED,
     ReceiptSerializer,
     SurveyAnswerSerializer,
     VocabularySerializer,
     WithdrawalSerializer,
     vocabulary_payload,
 )
-from surveys.api.throttling import WITHDRAW_SCOPE, ClientRateThrottle
-from surveys.clients import client_address
 from surveys.validation import InvalidAnswers
-
-LANG_PARAMETER = OpenApiParameter(
-    "lang",
-    OpenApiTypes.STR,
-    OpenApiParameter.QUERY,
-    enum=[code for code, _name in settings.LANGUAGES],
-    description="Language of the messages; otherwise Accept-Language, then French.",
-)
 
 REFUSAL_STATUS = {
     "duplicate": status.HTTP_409_CONFLICT,
@@ -55,33 +46,7 @@ REFUSAL_STATUS = {
 }
 
 
-def request_language(request: Request) -> str:
-    """`?lang=` if it names a language of the site, else Accept-Language, else French.
-
-    The API is outside i18n_patterns, where LocaleMiddleware always picks the
-    default language; an API client says what it wants in its request instead.
-    """
-    supported = {code for code, _name in settings.LANGUAGES}
-    asked = request.query_params.get("lang", "").strip().lower()[:2]
-    if asked in supported:
-        return asked
-    return translation.get_language_from_request(request, check_path=False)
-
-
-class RequestLanguageMixin:
-    """Answers (messages included) in the language the request asks for."""
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        language = request_language(request)
-        translation.activate(language)
-        request.LANGUAGE_CODE = language
-        super().initial(request, *args, **kwargs)  # type: ignore[misc]
-
-
-class VocabularyView(RequestLanguageMixin, APIView):
-    throttle_classes = [ClientRateThrottle]
-    throttle_scope = "anon_read"
-
+class VocabularyView(PublicAPIView):
     @extend_schema(
         operation_id="vocabulary",
         summary="Every code with its French and English labels",
@@ -99,9 +64,10 @@ class VocabularyView(RequestLanguageMixin, APIView):
         return response
 
 
-class ResponseCreateView(RequestLanguageMixin, APIView):
-    throttle_classes = [ClientRateThrottle]
-    throttle_scope = "submission"
+class ResponseCreateView(PublicAPIView):
+    # One limit: the service's answers per client and hour (SURVEY_SUBMISSIONS_PER_HOUR),
+    # which the survey form's answers count against too.
+    throttle_scope = None
 
     @extend_schema(
         operation_id="response_submit",
@@ -182,10 +148,9 @@ class ResponseCreateView(RequestLanguageMixin, APIView):
         )
 
 
-class ResponseWithdrawView(RequestLanguageMixin, APIView):
+class ResponseWithdrawView(PublicAPIView):
     """POST the receipt code in the body; attempts are throttled per client, tightly."""
 
-    throttle_classes = [ClientRateThrottle]
     throttle_scope = WITHDRAW_SCOPE
 
     @extend_schema(
@@ -225,12 +190,14 @@ class ResponseWithdrawView(RequestLanguageMixin, APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ResponseWithdrawGoneView(RequestLanguageMixin, APIView):
+class ResponseWithdrawGoneView(PublicAPIView):
     """The old `DELETE /api/v1/responses/<code>/`: 410, pointing to the POST endpoint.
 
     Left out of the schema: it has nothing to offer but the way to the new one.
     It reads nothing (no database, no throttle) and never looks at the code.
     """
+
+    throttle_scope = None
 
     @extend_schema(exclude=True)
     def delete(self, request: Request, receipt: str) -> Response:

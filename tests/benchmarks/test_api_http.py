@@ -189,7 +189,7 @@ def test_errors_are_not_marked_cacheable(published: Published, client: Client) -
 def three_reads_a_minute(settings) -> None:  # type: ignore[no-untyped-def]
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"anon_read": "3/min", "submission": "20/hour"},
+        "DEFAULT_THROTTLE_RATES": {"anon_read": "3/min"},
     }
 
 

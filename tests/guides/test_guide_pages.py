@@ -11,8 +11,8 @@ from django.test import Client
 from benchmarks import selectors
 from benchmarks.models import Metric, Snapshot
 from guides.models import Guide
-from surveys.interviews import interview_approve
-from surveys.models import Interview
+from interviews.models import Interview
+from interviews.services import interview_approve
 from tests.guides.conftest import SMALL_COHORT
 
 NOT_ENOUGH = '<span class="figure figure-missing">not enough answers yet</span>'

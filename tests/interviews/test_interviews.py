@@ -12,13 +12,14 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from surveys.interviews import interview_approve, interview_reject
-from surveys.models import Interview
-from tests.factories import EditorFactory
+from interviews.models import Interview
+from interviews.services import interview_approve, interview_reject
+from tests.factories import EditionFactory, EditorFactory, valid_answers
 
 API = "/api/v1/interviews/"
 # Submissions in English: the API answers in French unless asked otherwise.
 SUBMIT = f"{API}?lang=en"
+JSON = {"content_type": "application/json"}
 SCRIPT = '<script>alert("pwned")</script>'
 
 
@@ -234,6 +235,40 @@ class TestSubmission:
         assert "Too many interviews were sent from here" in by_page.content.decode()
         assert Interview.objects.filter(display_name="Alex").count() == 2
 
+    def test_the_setting_is_the_one_limit_and_counts_stored_interviews_only(
+        self, client: Client, settings: Any
+    ) -> None:
+        # Above the API's former second counter (20 submissions an hour, shared with answers).
+        settings.INTERVIEW_SUBMISSIONS_PER_HOUR = 22
+        refused = [
+            client.post(SUBMIT, interview_answers(consent_to_publish=None), **JSON).status_code
+            for _ in range(5)
+        ]
+
+        statuses = [client.post(SUBMIT, interview_answers(), **JSON).status_code for _ in range(23)]
+
+        assert refused == [400] * 5  # invalid submissions are not counted
+        assert statuses == [201] * 22 + [429]
+        assert client.post(SUBMIT, interview_answers(), **JSON).json() == {
+            "detail": "Too many interviews were sent from here: please try again in an hour.",
+            "code": "throttled",
+        }
+        assert Interview.objects.filter(display_name="Alex").count() == 22
+
+    def test_interviews_do_not_spend_the_survey_answers_allowance(
+        self, client: Client, settings: Any
+    ) -> None:
+        settings.INTERVIEW_SUBMISSIONS_PER_HOUR = 25
+        settings.SURVEY_SUBMISSIONS_PER_HOUR = 1
+        EditionFactory(year=2026)
+        interviews = [client.post(SUBMIT, interview_answers(), **JSON) for _ in range(25)]
+
+        answer = client.post("/api/v1/responses/", valid_answers(), **JSON)
+        second_answer = client.post("/api/v1/responses/", valid_answers(base_salary=41_000), **JSON)
+
+        assert {response.status_code for response in interviews} == {201}
+        assert (answer.status_code, second_answer.status_code) == (201, 429)
+
 
 @pytest.mark.django_db
 class TestWhatReadersSee:
@@ -385,7 +420,7 @@ class TestWhatReadersSee:
 
 @pytest.mark.django_db
 class TestModeration:
-    ADMIN = "/en/admin/surveys"
+    ADMIN = "/en/admin/interviews"
 
     def test_the_queue_lists_pending_interviews_only(self, client: Client) -> None:
         client.force_login(EditorFactory())

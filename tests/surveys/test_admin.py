@@ -1,19 +1,24 @@
-"""The editors' admin: editions, the moderation queue, bulk review, CSV export."""
+"""The editors' admin: editions, the moderation queue, bulk review, an answer's
+approve / reject buttons, CSV export."""
 
 from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from typing import Any
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from surveys import vocabulary as vocab
 from surveys.models import Edition, SurveyResponse
 from surveys.validation import FIELD_NAMES
-from tests.factories import EditionFactory, SurveyResponseFactory, UserFactory
+from tests.factories import EditionFactory, EditorFactory, SurveyResponseFactory, UserFactory
 
 ADMIN = "/en/admin/surveys"
 
@@ -195,6 +200,232 @@ class TestModeration:
 
         assert response.status_code == 302
         assert "/login/" in response["Location"]
+
+
+def shown(response: Any) -> list[int]:
+    """The ids of the answers a changelist shows, in its order."""
+    return [row.pk for row in response.context["cl"].result_list]
+
+
+@pytest.mark.django_db
+class TestModerationQueue:
+    def test_the_newest_answers_come_first(self, editor_client: Client) -> None:
+        old = SurveyResponseFactory(flagged=True, submitted_on=date(2026, 3, 2))
+        same_day_first = SurveyResponseFactory(flagged=True, submitted_on=date(2026, 5, 9))
+        same_day_second = SurveyResponseFactory(flagged=True, submitted_on=date(2026, 5, 9))
+
+        response = editor_client.get(f"{ADMIN}/flaggedresponse/")
+
+        # Ties on the day (privacy rule 10: no time of day) go by id, newest first.
+        assert shown(response) == [same_day_second.pk, same_day_first.pk, old.pk]
+
+    def test_the_page_is_titled_the_moderation_queue_and_counts_in_plural(
+        self, editor_client: Client
+    ) -> None:
+        SurveyResponseFactory.create_batch(2, flagged=True)
+
+        page = editor_client.get(f"{ADMIN}/flaggedresponse/").content.decode()
+
+        assert "<h1>Moderation queue</h1>" in page
+        assert "2 flagged responses" in page
+
+    def test_it_searches_job_titles_and_answer_numbers(self, editor_client: Client) -> None:
+        moderator = SurveyResponseFactory(flagged=True, job_title="Modératrice de nuit")
+        lead = SurveyResponseFactory(flagged=True, job_title="Head of community")
+
+        by_title = editor_client.get(f"{ADMIN}/flaggedresponse/", {"q": "modératrice"})
+        by_number = editor_client.get(f"{ADMIN}/flaggedresponse/", {"q": f"#{lead.pk}"})
+        by_french_number = editor_client.get(f"{ADMIN}/flaggedresponse/", {"q": f"n°{lead.pk}"})
+
+        assert shown(by_title) == [moderator.pk]
+        assert shown(by_number) == shown(by_french_number) == [lead.pk]
+        page = by_title.content.decode()
+        assert "job title" in page  # the search box says what it reads
+        assert "<small>Modératrice de nuit</small>" in page  # beside status and role
+
+    @pytest.mark.parametrize("model", ["surveyresponse", "flaggedresponse"])
+    def test_the_search_never_reads_the_receipt_nor_the_record_key(
+        self, editor_client: Client, model: str
+    ) -> None:
+        answer = SurveyResponseFactory(flagged=True, receipt_hash="a1" * 32)
+        # A record key that is not also the answer's number.
+        answer.record_key = (answer.pk + 17) % 256
+        answer.save(update_fields=["record_key"])
+
+        for secret in ("a1" * 32, "a1a1a1", str(answer.record_key)):
+            response = editor_client.get(f"{ADMIN}/{model}/", {"q": secret})
+            assert shown(response) == [], secret
+
+    def test_it_filters_by_the_reason_an_answer_was_flagged(self, editor_client: Client) -> None:
+        low_salary = SurveyResponseFactory(flagged=True, base_salary=9_000, variable_pay=None)
+        low_rate = SurveyResponseFactory(flagged=True, freelance=True, day_rate=90)
+
+        page = editor_client.get(f"{ADMIN}/flaggedresponse/")
+        low_rates = editor_client.get(f"{ADMIN}/flaggedresponse/", {"flag": "day_rate_below_floor"})
+        low_salaries = editor_client.get(
+            f"{ADMIN}/flaggedresponse/", {"flag": "below_legal_minimum"}
+        )
+
+        assert "reason flagged" in page.content.decode()
+        assert shown(low_rates) == [low_rate.pk]
+        assert shown(low_salaries) == [low_salary.pk]
+
+    def test_the_queue_costs_the_same_queries_for_more_answers(self, editor_client: Client) -> None:
+        def queries() -> int:
+            with CaptureQueriesContext(connection) as captured:
+                editor_client.get(f"{ADMIN}/flaggedresponse/")
+            return len(captured)
+
+        SurveyResponseFactory.create_batch(2, flagged=True)
+        few = queries()
+        SurveyResponseFactory.create_batch(
+            6, flagged=True, edition=EditionFactory(year=2025, closed=True)
+        )
+
+        assert queries() == few
+
+
+@pytest.mark.django_db
+class TestAnswerPage:
+    def test_its_title_names_the_edition_by_its_year(self, editor_client: Client) -> None:
+        edition = EditionFactory(year=2025, closed=True)
+        answer = SurveyResponseFactory(edition=edition, flagged=True)
+
+        page = editor_client.get(f"{ADMIN}/flaggedresponse/{answer.pk}/change/").content.decode()
+
+        title = f"#{answer.pk} · 2025 edition · France · Employee"
+        assert str(answer) == title
+        assert f"<h2>{title}</h2>" in page
+
+    def test_a_flagged_answer_has_both_buttons(self, editor_client: Client) -> None:
+        answer = SurveyResponseFactory(flagged=True)
+
+        page = editor_client.get(f"{ADMIN}/flaggedresponse/{answer.pk}/change/").content.decode()
+
+        assert 'name="_approve"' in page and 'name="_reject"' in page
+        assert "csrfmiddlewaretoken" in page
+
+    @pytest.mark.parametrize(
+        ("state", "buttons"),
+        [("accepted", ["_reject"]), ("rejected", ["_approve"]), ("withdrawn", [])],
+    )
+    def test_an_answer_shows_only_the_decisions_that_apply(
+        self, editor_client: Client, state: str, buttons: list[str]
+    ) -> None:
+        answer = SurveyResponseFactory(state=state)
+
+        page = editor_client.get(f"{ADMIN}/surveyresponse/{answer.pk}/change/").content.decode()
+
+        assert [name for name in ("_approve", "_reject") if f'name="{name}"' in page] == buttons
+
+    def test_approving_saves_the_note_records_the_editor_and_goes_back_to_the_queue(
+        self, editor_client: Client
+    ) -> None:
+        answer = SurveyResponseFactory(flagged=True, base_salary=15_000, variable_pay=None)
+
+        response = editor_client.post(
+            f"{ADMIN}/flaggedresponse/{answer.pk}/change/",
+            {
+                "state": "flagged",
+                "review_note": "Part-time trainee",
+                "_approve": "Save and approve",
+            },
+        )
+
+        assert response.status_code == 302
+        assert response["Location"] == f"{ADMIN}/flaggedresponse/"
+        answer.refresh_from_db()
+        assert (answer.state, answer.review_note) == ("accepted", "Part-time trainee")
+        assert answer.reviewed_by is not None and answer.reviewed_by.is_staff
+        assert answer.reviewed_at is not None
+        # Logged as the list's actions log it: a change of state, by that editor.
+        logged = LogEntry.objects.filter(object_id=str(answer.pk), action_flag=CHANGE)
+        assert logged.filter(
+            user=answer.reviewed_by, change_message='[{"changed": {"fields": ["state"]}}]'
+        ).exists()
+        queue = editor_client.get(response["Location"])
+        assert shown(queue) == []
+        assert (
+            f"The answer “#{answer.pk} · 2026 edition · France · Employee” is approved"
+            in queue.content.decode()
+        )
+
+    def test_rejecting_from_the_full_list_stays_on_the_answer(self, editor_client: Client) -> None:
+        answer = SurveyResponseFactory(flagged=True, freelance=True, day_rate=90)
+        url = f"{ADMIN}/surveyresponse/{answer.pk}/change/"
+
+        response = editor_client.post(
+            url, {"state": "flagged", "review_note": "", "_reject": "Save and reject"}, follow=True
+        )
+
+        answer.refresh_from_db()
+        assert answer.state == "rejected"
+        assert response.redirect_chain == [(url, 302)]
+        page = response.content.decode()
+        assert "is rejected: it stays out of the benchmarks." in page
+        assert 'name="_reject"' not in page and 'name="_approve"' in page
+
+    def test_a_decision_that_no_longer_applies_changes_nothing(self, editor_client: Client) -> None:
+        answer = SurveyResponseFactory(state=SurveyResponse.State.WITHDRAWN)
+
+        response = editor_client.post(
+            f"{ADMIN}/surveyresponse/{answer.pk}/change/",
+            {"review_note": "", "_approve": "Save and approve"},
+            follow=True,
+        )
+
+        answer.refresh_from_db()
+        assert answer.state == "withdrawn"
+        assert answer.reviewed_at is None
+        assert "Only a flagged or rejected answer can be approved: nothing changed." in (
+            response.content.decode()
+        )
+
+    def test_staff_who_may_only_view_answers_see_no_buttons_and_cannot_approve(
+        self, client: Client
+    ) -> None:
+        reader = UserFactory(is_staff=True)
+        reader.user_permissions.add(Permission.objects.get(codename="view_flaggedresponse"))
+        client.force_login(reader)
+        answer = SurveyResponseFactory(flagged=True)
+        url = f"{ADMIN}/flaggedresponse/{answer.pk}/change/"
+
+        page = client.get(url)
+        refused = client.post(url, {"state": "flagged", "_approve": "Save and approve"})
+
+        assert page.status_code == 200
+        assert 'name="_approve"' not in page.content.decode()
+        assert refused.status_code == 403
+        answer.refresh_from_db()
+        assert answer.state == "flagged"
+
+    def test_a_decision_needs_the_csrf_token(self, db: None) -> None:
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(EditorFactory())
+        answer = SurveyResponseFactory(flagged=True)
+
+        response = client.post(
+            f"{ADMIN}/flaggedresponse/{answer.pk}/change/", {"state": "flagged", "_approve": "1"}
+        )
+
+        assert response.status_code == 403
+        answer.refresh_from_db()
+        assert answer.state == "flagged"
+
+    @pytest.mark.parametrize("button", ["_approve", "_reject"])
+    def test_a_visitor_cannot_decide(self, client: Client, button: str) -> None:
+        client.force_login(UserFactory())
+        answer = SurveyResponseFactory(flagged=True)
+
+        response = client.post(
+            f"{ADMIN}/flaggedresponse/{answer.pk}/change/", {"state": "flagged", button: "1"}
+        )
+
+        assert response.status_code == 302
+        assert "/login/" in response["Location"]
+        answer.refresh_from_db()
+        assert (answer.state, answer.reviewed_at) == ("flagged", None)
+        assert not LogEntry.objects.exists()
 
 
 @pytest.mark.django_db

@@ -30,22 +30,6 @@ def withdraw(client: Client, body: Any, **headers: Any) -> Any:
     )
 
 
-@pytest.fixture
-def submission_rate(settings: Any) -> Any:
-    """Set the "submission" rate of the API throttle, e.g. submission_rate("3/hour")."""
-
-    def set_rate(rate: str) -> None:
-        settings.REST_FRAMEWORK = {
-            **settings.REST_FRAMEWORK,
-            "DEFAULT_THROTTLE_RATES": {
-                **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
-                "submission": rate,
-            },
-        }
-
-    return set_rate
-
-
 @pytest.mark.django_db
 class TestSubmitting:
     def test_a_valid_answer_gets_a_receipt_and_is_stored_with_its_equivalents(
@@ -255,10 +239,10 @@ class TestAbuse:
         }
         assert SurveyResponse.objects.count() == 1
 
-    def test_the_throttle_answers_429_past_the_submission_rate(
-        self, client: Client, edition: Edition, submission_rate: Any
+    def test_the_limit_answers_429_past_the_hourly_answers_whatever_x_forwarded_for_says(
+        self, client: Client, edition: Edition, settings: Any
     ) -> None:
-        submission_rate("3/hour")
+        settings.SURVEY_SUBMISSIONS_PER_HOUR = 3
         statuses = [
             submit(
                 client, valid_answers(experience_years=years), REMOTE_ADDR="203.0.113.7"
@@ -294,6 +278,22 @@ class TestAbuse:
             "code": "throttled",
         }
         assert refused["Retry-After"] == "3600"
+
+    def test_the_setting_is_the_one_limit_and_counts_stored_answers_only(
+        self, client: Client, edition: Edition, settings: Any
+    ) -> None:
+        # Above the API's former second counter (20 submissions an hour).
+        settings.SURVEY_SUBMISSIONS_PER_HOUR = 22
+        invalid = [submit(client, valid_answers(experience_years=99)).status_code for _ in range(5)]
+
+        statuses = [
+            submit(client, valid_answers(base_salary=30_000 + number)).status_code
+            for number in range(23)
+        ]
+
+        assert invalid == [400] * 5
+        assert statuses == [201] * 22 + [429]
+        assert SurveyResponse.objects.count() == 22
 
 
 @pytest.mark.django_db

@@ -14,11 +14,11 @@ from django.db import connection, models
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+from interviews.models import Interview
 from surveys import services
 from surveys.models import (
     RECORD_KEY_RANGE,
     Edition,
-    Interview,
     SurveyResponse,
     record_key_new,
 )

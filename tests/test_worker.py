@@ -35,8 +35,8 @@ from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from benchmarks import tasks
+from benchmarks.build.snapshots import snapshot_publish
 from benchmarks.models import Snapshot, SnapshotBuild
-from benchmarks.snapshots import snapshot_publish
 from surveys.models import Edition, SurveyResponse
 from surveys.services import response_build
 from surveys.validation import validate_answers

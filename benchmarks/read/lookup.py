@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import time
+import weakref
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -103,7 +104,18 @@ def _cell_memo_size() -> int:
     return int(getattr(settings, "BENCHMARKS_CELL_MEMO_SIZE", 20_000))
 
 
-_remembered_cell = lru_cache(maxsize=_cell_memo_size())(_read_cell)
+def _read_shared_cell(key: tuple[Any, ...]) -> Cell | None:
+    """`_read_cell` for the memo below: the cell it reads is handed to every later request."""
+    cell = _read_cell(key)
+    if cell is not None:
+        _shared_cells[id(cell)] = cell
+    return cell
+
+
+# The cells `_remembered_cell` hands out, by id, held weakly: a cell the memo
+# drops leaves this too. `CellMemo` keeps what is derived from these only.
+_shared_cells: weakref.WeakValueDictionary[int, Cell] = weakref.WeakValueDictionary()
+_remembered_cell = lru_cache(maxsize=_cell_memo_size())(_read_shared_cell)
 
 
 class _PreparingCursor(psycopg.Cursor[Any]):
@@ -298,6 +310,7 @@ def forget_published_snapshot(**_signal: object) -> None:
     global _published_memo
     _published_memo = None
     _remembered_cell.cache_clear()
+    _shared_cells.clear()
     cell_memo.clear()
 
 
@@ -411,15 +424,14 @@ class CellMemo:
 
     A published cell never changes, so anything computed from it alone — its
     figures with their Wilson intervals, the API's rendered JSON body of a
-    cohort — stays true as long as the cell does. `cell_lookup` hands out the
-    same Cell object for a cohort while it remembers it; this memo keeps what
-    was derived from that object, by its id and whatever else the answer
-    depends on (`remember(cell, ("body", metric, cohort), build)`), and serves
-    it only to that same object. A cell read afresh (inside a transaction, in
-    a breakdown, after a new snapshot) is another object: its answer is built
-    again, and kept only outside a transaction (where no rollback can give
-    its id to another cell). Bounded (the oldest entry goes first) and dropped
-    with the other memos by `forget_published_snapshot`.
+    cohort — stays true as long as the cell does. Outside a transaction,
+    `cell_lookup` hands the same Cell object to every request for a cohort;
+    this memo keeps what was derived from such a shared cell, by the cell and
+    whatever else the answer depends on (`remember(cell, ("body", metric,
+    cohort), build)`), and serves it to that same object only. A cell read
+    afresh (inside a transaction, in a breakdown) has its answer built for the
+    request and not kept, as a cold worker would. Bounded (the oldest entry
+    goes first) and dropped with the other memos by `forget_published_snapshot`.
     """
 
     def __init__(self, size: int) -> None:
@@ -428,15 +440,15 @@ class CellMemo:
         self._entries: dict[Hashable, tuple[Cell, Any]] = {}
 
     def remember(self, cell: Cell, key: Hashable, build: Callable[[], _Derived]) -> _Derived:
-        """`build()` once per cell object and key, then the kept value."""
-        full_key = (cell.pk, key)
+        """`build()` once per shared cell and key, then the kept value."""
+        full_key = (id(cell), key)
         entries = self._entries
         entry = entries.get(full_key)
         if entry is not None and entry[0] is cell:
             kept: _Derived = entry[1]
             return kept
         value = build()
-        if not _in_transaction():
+        if _shared_cells.get(id(cell)) is cell:
             if full_key not in entries and len(entries) >= self.size:
                 del entries[next(iter(entries))]
             entries[full_key] = (cell, value)

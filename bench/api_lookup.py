@@ -162,10 +162,11 @@ def free_port() -> int:
 
 def cohort_paths() -> list[str]:
     """The path of every published day-rate cohort of the current snapshot (no mission split)."""
-    from benchmarks import selectors
-    from benchmarks.models import DIMENSIONS, Cell, Metric
+    from benchmarks.layout import DIMENSIONS
+    from benchmarks.models import Cell, Metric
+    from benchmarks.read import lookup
 
-    published = selectors.published_snapshot()
+    published = lookup.published_snapshot()
     assert published is not None
     rows = Cell.objects.filter(
         snapshot=published.snapshot, metric=Metric.DAY_RATE, mission=""
@@ -309,7 +310,7 @@ def main(argv: list[str] | None = None) -> None:
                 ):
                     # Warm every worker's connections and memos first, untimed: a
                     # worker serves each cohort from the database once, then from
-                    # memory (selectors.cell_lookup), as it would after a few
+                    # memory (lookup.cell_lookup), as it would after a few
                     # seconds of traffic.
                     wrk(url, script=lua, seconds=5, connections=options.connections, threads=1)
                     workers, backends = server_pids(server.pid, database)

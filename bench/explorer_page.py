@@ -115,11 +115,12 @@ def free_port() -> int:
 
 def explorer_paths(limit: int) -> list[str]:
     """Explorer URLs over published salary and day-rate cohorts with one or two filters."""
-    from benchmarks import selectors
-    from benchmarks.forms import default_by
-    from benchmarks.models import DIMENSIONS, Cell, Metric
+    from benchmarks.layout import DIMENSIONS
+    from benchmarks.models import Cell, Metric
+    from benchmarks.present.forms import default_by
+    from benchmarks.read import lookup
 
-    published = selectors.published_snapshot()
+    published = lookup.published_snapshot()
     assert published is not None and published.latest_year is not None
     rows = (
         Cell.objects.filter(

@@ -11,41 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from surveys import vocabulary as vocab
-
-# Filter dimensions of a cohort, in the order of the cube. "" means "all".
-DIMENSIONS = ("region", "experience", "education", "employer_size", "employer_type", "role")
-ALL = ""
-
-# What a published cell shows, in the order of the CSV and of the snapshot's COPY.
-PUBLIC_CELL_COLUMNS = (
-    "metric",
-    "country",
-    "year",
-    *DIMENSIONS,
-    "mission",
-    "mission_done",
-    "n",
-    "confidence",
-    "currency",
-    "p10",
-    "p25",
-    "p50",
-    "p75",
-    "p90",
-    "median_ci_low",
-    "median_ci_high",
-    "extras",
-)
-# Day rates published with the share of freelancers billing strictly under each.
-DAY_RATE_THRESHOLDS = (200, 300, 400, 500)
-# The counts a cell's extras store, in this order: {"under": [...], "missions": [...],
-# "kpis": [...]} (vocabulary order); shares and intervals are derived from them on reading.
-SHARE_FAMILIES = (
-    ("under", tuple(str(t) for t in DAY_RATE_THRESHOLDS)),
-    ("missions", vocab.MISSIONS.codes),
-    ("kpis", vocab.KPIS.codes),
-)
+from benchmarks.layout import COHORT_KEY_FIELDS, DIMENSIONS
 
 
 class Metric(models.TextChoices):
@@ -164,9 +130,6 @@ class CohortFigures(models.Model):
             if value := getattr(self, dimension):
                 cohort[dimension] = value
         return cohort
-
-
-COHORT_KEY_FIELDS = ("metric", "country", "year", *DIMENSIONS, "mission", "mission_done")
 
 
 class Cell(CohortFigures):

@@ -24,6 +24,11 @@ from for LOST_AFTER, and its task result with it. Failed, never requeued: a
 build that killed its worker by exhausting memory would kill the next one too.
 The snapshot it was writing was never made current (snapshot_publish publishes
 in one transaction at the end); the next build marks it failed.
+
+The build lane (`benchmarks.build`, with pandas and scipy) is imported by the
+task when it runs, never with this module: the admin imports it to queue a
+build, and a web process that only queues one stays free of them. This module
+stays at `benchmarks.tasks`: queued tasks and their results name it.
 """
 
 from __future__ import annotations
@@ -40,7 +45,6 @@ from django.tasks.exceptions import TaskResultDoesNotExist
 from django.utils import timezone
 
 from benchmarks.models import SnapshotBuild
-from benchmarks.snapshots import SnapshotError, snapshot_publish
 from surveys.models import Edition
 
 logger = logging.getLogger(__name__)
@@ -136,6 +140,8 @@ def publish_snapshot(build_id: int) -> dict[str, Any]:
     if not started:
         raise BuildNotQueued(f"Snapshot build #{build_id} is not queued: not run again.")
     years = SnapshotBuild.objects.values_list("editions", flat=True).get(pk=build_id)
+    from benchmarks.build.snapshots import snapshot_publish
+
     heartbeat = Heartbeat(build_id)
     heartbeat.start()
     try:
@@ -292,6 +298,8 @@ def _finish(build_id: int, *, state: str, error: str = "", snapshot_id: int | No
 
 def _describe(error: BaseException) -> str:
     """What an editor reads: SnapshotError's message as written, the class name otherwise."""
+    from benchmarks.build.snapshots import SnapshotError
+
     if isinstance(error, SnapshotError):
         return str(error)
     if isinstance(error, SystemExit | KeyboardInterrupt):

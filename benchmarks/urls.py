@@ -2,15 +2,15 @@
 
 from django.urls import path
 
-from benchmarks import views
+from benchmarks.present import pages, pay_checks, table_csv
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("benchmarks/", views.explorer, name="benchmarks"),
-    path("benchmarks/table.csv", views.explorer_csv, name="benchmarks-table-csv"),
-    path("benchmarks/salary-check/", views.salary_check, name="benchmarks-salary-check"),
-    path("benchmarks/day-rate-check/", views.day_rate_check, name="benchmarks-day-rate-check"),
-    path("benchmarks/estimate/", views.estimate, name="benchmarks-estimate"),
-    path("benchmarks/trends/", views.trends, name="benchmarks-trends"),
-    path("methodology/", views.methodology, name="methodology"),
+    path("", pages.home, name="home"),
+    path("benchmarks/", pages.explorer, name="benchmarks"),
+    path("benchmarks/table.csv", table_csv.explorer_csv, name="benchmarks-table-csv"),
+    path("benchmarks/salary-check/", pay_checks.salary_check, name="benchmarks-salary-check"),
+    path("benchmarks/day-rate-check/", pay_checks.day_rate_check, name="benchmarks-day-rate-check"),
+    path("benchmarks/estimate/", pages.estimate, name="benchmarks-estimate"),
+    path("benchmarks/trends/", pages.trends, name="benchmarks-trends"),
+    path("methodology/", pages.methodology, name="methodology"),
 ]

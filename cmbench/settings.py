@@ -100,7 +100,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     # The database task backend: its queue table and its `db_worker` command.
@@ -320,7 +319,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-# Public reads of the published snapshot (benchmarks.selectors): a worker keeps
+# Public reads of the published snapshot (benchmarks.read.lookup): a worker keeps
 # the current snapshot this many seconds before asking again, and remembers up
 # to this many cells it served (a published cell never changes). Lookups use
 # prepared statements on PostgreSQL; turn them off behind a transaction-mode

@@ -4,12 +4,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from benchmarks.api.views import ApiDocsView
+from benchmarks.present.api.views import ApiDocsView
 from cmbench import health, metrics
 
 api_patterns = [
     # First: cohort lookups are the API's most frequent requests.
-    path("benchmarks/", include("benchmarks.api.urls")),
+    path("benchmarks/", include("benchmarks.present.api.urls")),
     path("", include("surveys.api.urls")),
     path("interviews/", include("interviews.api")),
     path("guides/", include("guides.api")),

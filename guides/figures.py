@@ -35,7 +35,7 @@ surveys.vocabulary. Freelancers have no employer: day-rate figures,
 Rendering
 ---------
 Figures are read from the current published snapshot only
-(``benchmarks.selectors``), one lookup per distinct cohort. A cohort that is
+(``benchmarks.read``), one lookup per distinct cohort. A cohort that is
 not published (empty, or suppressed by the privacy rules) renders "not enough
 answers yet", exactly like one that does not exist. A token that does not
 parse also renders that text on a page (an editor's mistake never breaks
@@ -53,8 +53,8 @@ from typing import Any
 from django.core.cache import cache
 from django.utils.translation import gettext, gettext_noop
 
-from benchmarks import selectors
 from benchmarks.models import Cell, Metric, Snapshot
+from benchmarks.read import answers, lookup
 
 # Money and percents are written by the benchmark pages' helpers, so that a guide
 # says "34 000 €" exactly where the explorer does (re-exported for the guides' tags).
@@ -245,7 +245,7 @@ def errors_in(markdown: str) -> list[str]:
 class FigureContext:
     """The published snapshot figures are read from, with each cohort looked up once.
 
-    `cell` memoizes `selectors.cell_lookup`, so a page costs one query per
+    `cell` memoizes `lookup.cell_lookup`, so a page costs one query per
     distinct cohort it names, whatever the number of figures; `prefetch_children`
     fills the memo for every level of a dimension with one query. `latest_year`
     is the snapshot's latest edition (the default year of every figure).
@@ -258,7 +258,7 @@ class FigureContext:
     @classmethod
     def current(cls) -> FigureContext:
         """The context of the snapshot readers see now (one query), or an empty one."""
-        published = selectors.published_snapshot()
+        published = lookup.published_snapshot()
         if published is None:
             return cls(snapshot=None)
         return cls(snapshot=published.snapshot, latest_year=published.latest_year)
@@ -276,7 +276,7 @@ class FigureContext:
             return None
         key = self._key(metric, country, year, filters)
         if key not in self._cells:
-            self._cells[key] = selectors.cell_lookup(
+            self._cells[key] = lookup.cell_lookup(
                 snapshot=self.snapshot, metric=metric, country=country, year=year, filters=filters
             )
         return self._cells[key]
@@ -288,7 +288,7 @@ class FigureContext:
         year = self.latest_year
         if self.snapshot is None or year is None:
             return
-        children = selectors.breakdown_cells(
+        children = lookup.breakdown_cells(
             snapshot=self.snapshot,
             metric=metric,
             country=country,
@@ -333,7 +333,7 @@ def figure_text(figure: Figure, context: FigureContext) -> str | None:
         high = money_text(cell.median_ci_high, cell.currency)
         return f"{low} – {high}"
     if figure.stat.startswith("under_"):
-        share = selectors.cell_shares(cell).get("under", {}).get(figure.stat.removeprefix("under_"))
+        share = answers.cell_shares(cell).get("under", {}).get(figure.stat.removeprefix("under_"))
         return percent_text(share[0]) if share else None
     amount = getattr(cell, figure.stat)
     return None if amount is None else money_text(int(amount), cell.currency)
@@ -341,7 +341,7 @@ def figure_text(figure: Figure, context: FigureContext) -> str | None:
 
 def _share_text(figure: Figure, cell: Cell) -> str | None:
     vocabulary = SHARE_FAMILIES[figure.family]
-    shares = selectors.cell_shares(cell).get(figure.family, {})
+    shares = answers.cell_shares(cell).get(figure.family, {})
     if figure.stat != "top":
         share = shares.get(figure.stat)
         return percent_text(share[0]) if share else None
@@ -395,16 +395,16 @@ def substitute(markdown: str, context: FigureContext) -> str:
 
 
 def _cell_figures(cell: Cell | None) -> dict[str, Any] | None:
+    """A published cell's `answers.Figures` as the role table keeps them (plain JSON)."""
     if cell is None:
         return None
+    figures = answers.figures_of(cell)
     return {
-        "n": cell.n,
-        "confidence": cell.confidence,
-        "currency": cell.currency,
-        "p25": cell.p25,
-        "p50": cell.p50,
-        "p75": cell.p75,
-        "median_ci": [cell.median_ci_low, cell.median_ci_high],
+        "n": figures.n,
+        "confidence": figures.confidence,
+        "currency": figures.currency,
+        **{name: figures.percentiles[name] for name in ("p25", "p50", "p75")},
+        "median_ci": list(figures.median_ci),
     }
 
 
@@ -441,7 +441,7 @@ def role_table(context: FigureContext, *, role: str, country: str) -> dict[str, 
             }
         )
     freelance_share = share_of(day_rate.n, day_rate.n + salary.n) if salary and day_rate else None
-    shares = selectors.cell_shares(salary) if salary else {}
+    shares = answers.cell_shares(salary) if salary else {}
     return {
         "role": role,
         "country": country,

@@ -31,7 +31,7 @@ from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from benchmarks.snapshots import snapshot_publish
+from benchmarks.build.snapshots import snapshot_publish
 from cmbench.parsers import MAX_DEPTH, BoundedJSONParser
 from cmbench.parsers import MESSAGES as PARSER_MESSAGES
 from interviews.models import Interview

@@ -20,7 +20,7 @@ from django.db import OperationalError
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from benchmarks.snapshots import snapshot_publish
+from benchmarks.build.snapshots import snapshot_publish
 from surveys.models import EditionQuerySet
 from tests.answers import store_answers
 from tests.factories import EditionFactory, EditorFactory, valid_answers

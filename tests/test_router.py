@@ -23,9 +23,9 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from benchmarks import selectors
+from benchmarks.build.snapshots import snapshot_publish
 from benchmarks.models import Snapshot
-from benchmarks.snapshots import snapshot_publish
+from benchmarks.read import lookup
 from cmbench.routers import REPLICA_DB_ALIAS, replica_reads
 from surveys.models import SurveyResponse
 from tests.answers import store_answers
@@ -66,7 +66,7 @@ def publish(count: int = 60) -> Snapshot:
     EditionFactory(year=2026)
     store_answers(count, seed=11)
     snapshot = snapshot_publish()
-    selectors.forget_published_snapshot()
+    lookup.forget_published_snapshot()
     return snapshot
 
 
@@ -148,7 +148,7 @@ def test_commands_and_tasks_read_snapshots_from_the_primary(replica) -> None:
     snapshot = publish()
 
     with CaptureQueriesContext(replica) as on_replica:
-        current = selectors.current_snapshot()
+        current = lookup.current_snapshot()
 
     assert current is not None
     assert current.pk == snapshot.pk

@@ -35,8 +35,8 @@ from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from benchmarks import tasks
+from benchmarks.build.snapshots import snapshot_publish
 from benchmarks.models import Snapshot, SnapshotBuild
-from benchmarks.snapshots import snapshot_publish
 from tests.answers import store_answers
 from tests.factories import EditorFactory
 

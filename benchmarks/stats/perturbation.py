@@ -58,7 +58,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from benchmarks.stats.errors import StatsError
-from benchmarks.stats.privacy import MIN_COHORT
+from benchmarks.stats.tiers import MIN_COHORT
 
 __all__ = [
     "KEY_RANGE",

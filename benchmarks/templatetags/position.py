@@ -10,8 +10,8 @@ from django import template
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
-from benchmarks import charts
-from benchmarks.respondent import RespondentPosition, respondent_position
+from benchmarks.present import charts
+from benchmarks.read.respondent import RespondentPosition, respondent_position
 from benchmarks.templatetags.benchmark_format import money_text
 from surveys.models import SurveyResponse
 

@@ -18,9 +18,9 @@ from datetime import UTC
 import pytest
 from pytest_django import DjangoDbBlocker
 
-from benchmarks import selectors
+from benchmarks.build.snapshots import snapshot_publish
 from benchmarks.models import Snapshot
-from benchmarks.snapshots import snapshot_publish
+from benchmarks.read import lookup
 from surveys.models import Edition, SurveyResponse
 from tests.answers import store_answers
 
@@ -46,7 +46,7 @@ def wipe() -> None:
     Snapshot.objects.all().delete()
     SurveyResponse.objects.all().delete()
     Edition.objects.all().delete()
-    selectors.forget_published_snapshot()
+    lookup.forget_published_snapshot()
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def cell(
     published: Published, metric: str, *, year: int = 2026, country: str = "FR", **filters: str
 ):  # type: ignore[no-untyped-def]
     """The stored cell of a cohort, read directly (None when unpublished)."""
-    return selectors.cell_lookup(
+    return lookup.cell_lookup(
         snapshot=published.snapshot, metric=metric, country=country, year=year, filters=filters
     )
 

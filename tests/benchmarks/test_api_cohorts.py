@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from django.test import Client
 
-from benchmarks import selectors
 from benchmarks.models import Cell, Metric, Snapshot
+from benchmarks.read import answers, lookup
 from surveys import vocabulary as vocab
 from surveys.models import SurveyResponse
 from tests.benchmarks import api_fixtures
@@ -96,7 +96,7 @@ def test_the_answer_has_the_shape_of_design_md(published: Published, client: Cli
     assert body["median_ci95"] == [stored.median_ci_low, stored.median_ci_high]
     # Shares of the cohort's answers, as whole percents with Wilson intervals.
     animation = stored.extras["missions"][0]  # the count of those who do it
-    percent, low, high = selectors.cell_shares(stored)["missions"]["animation"]
+    percent, low, high = answers.cell_shares(stored)["missions"]["animation"]
     assert percent == round(100 * animation / stored.n)
     assert body["missions"]["animation"] == {"percent": percent, "ci95": [low, high]}
     assert list(body["kpis"]) == list(vocab.KPIS.codes)
@@ -281,32 +281,32 @@ def test_a_worker_reads_the_current_snapshot_once_per_few_seconds(
     published: Published, monkeypatch: pytest.MonkeyPatch, settings, django_assert_num_queries
 ) -> None:
     # Outside a transaction, as under gunicorn (a test runs inside one).
-    monkeypatch.setattr(selectors, "_in_transaction", lambda: False)
-    selectors.forget_published_snapshot()
+    monkeypatch.setattr(lookup, "_in_transaction", lambda: False)
+    lookup.forget_published_snapshot()
     settings.BENCHMARKS_SNAPSHOT_TTL = 60
     with django_assert_num_queries(1):
-        first = selectors.published_snapshot()
-        again = selectors.published_snapshot()
+        first = lookup.published_snapshot()
+        again = lookup.published_snapshot()
     assert first is again
     assert first is not None and first.years == (2025, 2026)
 
     # Publishing in this process is seen at once.
     published.snapshot.save(update_fields=["notes"])
     with django_assert_num_queries(1):
-        selectors.published_snapshot()
+        lookup.published_snapshot()
 
     settings.BENCHMARKS_SNAPSHOT_TTL = 0
     with django_assert_num_queries(2):
-        selectors.published_snapshot()
-        selectors.published_snapshot()
-    selectors.forget_published_snapshot()
+        lookup.published_snapshot()
+        lookup.published_snapshot()
+    lookup.forget_published_snapshot()
 
 
 def test_a_worker_remembers_the_cells_it_served(
     published: Published, monkeypatch: pytest.MonkeyPatch, client: Client, django_assert_num_queries
 ) -> None:
-    monkeypatch.setattr(selectors, "_in_transaction", lambda: False)
-    selectors.forget_published_snapshot()
+    monkeypatch.setattr(lookup, "_in_transaction", lambda: False)
+    lookup.forget_published_snapshot()
     query = {"experience": "6-9", "region": "FR-BRE"}
     first = client.get(f"{API}/day-rates/", query)
 
@@ -316,7 +316,7 @@ def test_a_worker_remembers_the_cells_it_served(
     assert again.content == first.content
     with django_assert_num_queries(1):  # another cohort: its cell only
         client.get(f"{API}/day-rates/", {"experience": "6-9"})
-    selectors.forget_published_snapshot()
+    lookup.forget_published_snapshot()
     with django_assert_num_queries(2):
         assert client.get(f"{API}/day-rates/", query).content == first.content
-    selectors.forget_published_snapshot()
+    lookup.forget_published_snapshot()

@@ -10,9 +10,9 @@ import pytest
 from django.test import Client
 from django.utils.http import http_date
 
-from benchmarks import selectors
-from benchmarks.api.views import CSV_HEADER, PAYLOAD_VERSION
 from benchmarks.models import Cell, Snapshot
+from benchmarks.present.api.views import CSV_HEADER, PAYLOAD_VERSION
+from benchmarks.read import answers, lookup
 from tests.benchmarks import api_fixtures
 from tests.benchmarks.api_fixtures import Published
 
@@ -91,7 +91,7 @@ def test_the_csv_holds_every_published_cell_of_the_snapshot(
             cell.median_ci_low,
             cell.median_ci_high,
         ]
-        under = selectors.cell_shares(cell).get("under", {}).get("300")
+        under = answers.cell_shares(cell).get("under", {}).get("300")
         assert [
             line["under_300_percent"],
             line["under_300_ci95_low"],
@@ -169,7 +169,7 @@ def test_a_new_snapshot_changes_the_etag(published: Published, client: Client) -
     Snapshot.objects.filter(pk=published.snapshot.pk).update(
         published_at=published.snapshot.published_at + timedelta(hours=1)
     )
-    selectors.forget_published_snapshot()
+    lookup.forget_published_snapshot()
 
     after = client.get(f"{API}/salaries/", HTTP_IF_NONE_MATCH=before["ETag"])
 

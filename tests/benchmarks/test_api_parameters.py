@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from benchmarks import selectors
-from benchmarks.filtersets import MAX_VALUE_LENGTH, SalaryBreakdownFilterSet
+from benchmarks.present.queries import MAX_VALUE_LENGTH, SalaryBreakdownParameters
+from benchmarks.read import lookup
 from tests.benchmarks import api_fixtures
 from tests.benchmarks.api_fixtures import Published
 
@@ -303,9 +303,9 @@ def test_no_query_whatsoever_makes_a_server_error(
 def test_a_pages_form_and_the_api_refuse_the_same_parameters_alike(
     published: Published, query: str
 ) -> None:
-    snapshot = selectors.published_snapshot()
-    api = SalaryBreakdownFilterSet(QueryDict(query), snapshot=snapshot)
-    page = SalaryBreakdownFilterSet(QueryDict(query), snapshot=snapshot)
+    snapshot = lookup.published_snapshot()
+    api = SalaryBreakdownParameters(QueryDict(query), snapshot=snapshot)
+    page = SalaryBreakdownParameters(QueryDict(query), snapshot=snapshot)
 
     assert api.is_valid() == page.form.is_valid()
     assert api.errors == {name: list(messages) for name, messages in page.form.errors.items()}

@@ -25,11 +25,12 @@ from django.test import Client
 from django.test.utils import override_settings
 from django.utils import timezone, translation
 
-from benchmarks import charts, selectors
-from benchmarks.api.views import CSV_HEADER
-from benchmarks.forms import amount_as_typed
+from benchmarks.build.snapshots import snapshot_publish
 from benchmarks.models import Cell, Metric, ProfileModel, Snapshot
-from benchmarks.snapshots import snapshot_publish
+from benchmarks.present import charts
+from benchmarks.present.api.views import CSV_HEADER
+from benchmarks.present.forms import amount_as_typed
+from benchmarks.read import answers, lookup
 from benchmarks.templatetags.benchmark_format import money_text
 from surveys import vocabulary as vocab
 from surveys.forms import started_token
@@ -69,7 +70,7 @@ def snapshot(django_db_setup: None, django_db_blocker) -> Iterator[Snapshot]:  #
 
 @pytest.fixture
 def overall(snapshot: Snapshot, db: None) -> Cell:
-    cell = selectors.cell_lookup(snapshot=snapshot, metric=Metric.SALARY, country="FR", year=2026)
+    cell = lookup.cell_lookup(snapshot=snapshot, metric=Metric.SALARY, country="FR", year=2026)
     assert cell is not None
     return cell
 
@@ -225,7 +226,7 @@ def test_a_breakdown_is_drawn_as_box_plots_and_written_as_a_table(
 def test_day_rates_show_the_share_under_each_threshold_with_its_interval(
     client: Client, snapshot: Snapshot
 ) -> None:
-    cell = selectors.cell_lookup(snapshot=snapshot, metric=Metric.DAY_RATE, country="FR", year=2026)
+    cell = lookup.cell_lookup(snapshot=snapshot, metric=Metric.DAY_RATE, country="FR", year=2026)
     assert cell is not None
 
     html = client.get("/en/benchmarks/", {"metric": "day-rate"}).content.decode()
@@ -237,7 +238,7 @@ def test_day_rates_show_the_share_under_each_threshold_with_its_interval(
         published_count(freelancers.filter(day_rate__lt=300).values_list("record_key", flat=True)),
         cell.n,
     )
-    share, low, high = selectors.cell_shares(cell)["under"]["300"]
+    share, low, high = answers.cell_shares(cell)["under"]["300"]
     assert share == round(100 * under / cell.n)
     assert f'<th scope="row">under €300</th><td>{share}%</td><td>{low}% – {high}%</td>' in html
     assert f"€{cell.p50:,}" in html
@@ -625,7 +626,7 @@ def test_pages_carry_no_inline_script_or_style(
 
 
 def _cell(snapshot: Snapshot, metric: str, **filters: str) -> Cell | None:
-    return selectors.cell_lookup(
+    return lookup.cell_lookup(
         snapshot=snapshot, metric=metric, country="FR", year=2026, filters=filters
     )
 
@@ -777,7 +778,7 @@ def _answer(client: Client, answers: dict[str, object]) -> str:
 def test_a_respondent_sees_their_position_in_their_role_and_experience(
     client: Client, snapshot: Snapshot, db: None
 ) -> None:
-    cell = selectors.cell_lookup(
+    cell = lookup.cell_lookup(
         snapshot=snapshot,
         metric=Metric.SALARY,
         country="FR",
@@ -825,7 +826,7 @@ def test_a_freelancer_is_placed_among_day_rates_and_a_trainee_told_there_is_no_b
         "status": "trainee",
         "employer_size": "large",
     }
-    cohort = selectors.cell_lookup(
+    cohort = lookup.cell_lookup(
         snapshot=snapshot,
         metric=Metric.DAY_RATE,
         country="FR",

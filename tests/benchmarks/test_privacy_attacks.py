@@ -35,10 +35,12 @@ from django.test import Client, override_settings
 from django.utils import timezone, translation
 from pytest_django import DjangoDbBlocker
 
-from benchmarks import selectors
-from benchmarks.models import DIMENSIONS, Snapshot
-from benchmarks.snapshots import DAY_RATE_DIMENSIONS, _fence, experience_bands, levels_of
-from benchmarks.snapshots import snapshot_publish as publish
+from benchmarks.build import inputs
+from benchmarks.build.snapshots import DAY_RATE_DIMENSIONS, _fence, experience_bands, levels_of
+from benchmarks.build.snapshots import snapshot_publish as publish
+from benchmarks.layout import DIMENSIONS
+from benchmarks.models import Snapshot
+from benchmarks.read import lookup
 from surveys import vocabulary as vocab
 from surveys.models import Edition, SurveyResponse
 from tests.benchmarks import attacks
@@ -257,7 +259,7 @@ def crawl(
 
 def true_rows() -> pd.DataFrame:
     """The accepted answers a snapshot is built from, after the stage-3 fence (the truth)."""
-    frame = selectors.responses_frame()
+    frame = inputs.responses_frame()
     frame["experience"] = experience_bands(frame["experience_years"])
     kept, _fenced = _fence(frame)
     return kept
@@ -276,7 +278,7 @@ def publish_and_crawl(
 ) -> Stage:
     """Publish (`rebuild`: only those editions, the others kept), then crawl `year`."""
     snapshot = publish(years=rebuild)
-    selectors.forget_published_snapshot()
+    lookup.forget_published_snapshot()
     return Stage(crawl(client, year=year, snapshot_id=snapshot.pk, **what), true_rows(), snapshot)
 
 
@@ -330,7 +332,7 @@ def wipe() -> None:
     Snapshot.objects.all().delete()
     SurveyResponse.objects.all().delete()
     Edition.objects.all().delete()
-    selectors.forget_published_snapshot()
+    lookup.forget_published_snapshot()
 
 
 def page_settings() -> override_settings:

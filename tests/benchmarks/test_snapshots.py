@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
 
-from benchmarks import selectors
-from benchmarks.models import ALL, DIMENSIONS, Cell, Metric, PastPublication, Snapshot
-from benchmarks.snapshots import DAY_RATE_DIMENSIONS, SnapshotError, snapshot_publish
+from benchmarks.build.snapshots import DAY_RATE_DIMENSIONS, SnapshotError, snapshot_publish
+from benchmarks.layout import ALL, DIMENSIONS
+from benchmarks.models import Cell, Metric, PastPublication, Snapshot
+from benchmarks.read import answers, lookup
 from benchmarks.stats import (
     MIN_COHORT,
     LogSalaryModel,
@@ -29,11 +30,9 @@ def test_it_publishes_a_snapshot_that_readers_then_see(make_answers) -> None:
 
     call_command("publish_snapshot")
 
-    snapshot = selectors.current_snapshot()
+    snapshot = lookup.current_snapshot()
     assert snapshot is not None and snapshot.status == Snapshot.Status.PUBLISHED
-    overall = selectors.cell_lookup(
-        snapshot=snapshot, metric=Metric.SALARY, country="FR", year=2026
-    )
+    overall = lookup.cell_lookup(snapshot=snapshot, metric=Metric.SALARY, country="FR", year=2026)
     assert overall is not None
     employees = SurveyResponse.objects.filter(status="employee").count()
     true_n = Cell.objects.get(pk=overall.pk).true_n
@@ -50,7 +49,7 @@ def test_every_published_figure_matches_an_independent_computation(make_answers)
     snapshot = snapshot_publish()
     rows = SurveyResponse.objects.filter(status="employee", region="FR-ARA")
     values = np.array(rows.values_list("total_fte", flat=True), dtype=float)
-    cell = selectors.cell_lookup(
+    cell = lookup.cell_lookup(
         snapshot=snapshot,
         metric=Metric.SALARY,
         country="FR",
@@ -72,11 +71,11 @@ def test_day_rate_cells_carry_the_shares_under_each_threshold(make_answers) -> N
     snapshot = snapshot_publish()
     rates = np.array(SurveyResponse.objects.values_list("day_rate", flat=True), dtype=float)
     keys = np.array(SurveyResponse.objects.values_list("record_key", flat=True))
-    cell = selectors.cell_lookup(snapshot=snapshot, metric=Metric.DAY_RATE, country="FR", year=2026)
+    cell = lookup.cell_lookup(snapshot=snapshot, metric=Metric.DAY_RATE, country="FR", year=2026)
     assert cell is not None and cell.n == published_count(keys.tolist())
     # The share is computed from perturbed counts: numerator and denominator alike.
     under = min(published_count(keys[rates < 300].tolist()), cell.n)
-    share, low, high = selectors.cell_shares(cell)["under"]["300"]
+    share, low, high = answers.cell_shares(cell)["under"]["300"]
     assert share == round(100 * under / cell.n)
     assert low <= share <= high
     # Freelancers have no employer: no day-rate cell filters on one.
@@ -138,7 +137,7 @@ def test_a_suppressed_cohort_answers_exactly_like_an_empty_one(make_answers) -> 
     snapshot = snapshot_publish()
     for region in ("FR-NOR", "FR-20R"):
         assert (
-            selectors.cell_lookup(
+            lookup.cell_lookup(
                 snapshot=snapshot,
                 metric=Metric.SALARY,
                 country="FR",
@@ -154,19 +153,19 @@ def test_a_failed_build_leaves_the_published_snapshot_in_place(make_answers, mon
     first = snapshot_publish()
     cells_before = Cell.objects.filter(snapshot=first).count()
 
-    from benchmarks import snapshots
+    from benchmarks.build import store
 
-    real_store = snapshots._store_cells
+    real_store = store.store_cells
 
     def store_then_crash(snapshot: Snapshot, cells: pd.DataFrame) -> int:
         real_store(snapshot, cells)
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(snapshots, "_store_cells", store_then_crash)
+    monkeypatch.setattr(store, "store_cells", store_then_crash)
     with pytest.raises(RuntimeError):
         snapshot_publish()
 
-    assert selectors.current_snapshot() == first
+    assert lookup.current_snapshot() == first
     failed = Snapshot.objects.exclude(pk=first.pk).get()
     assert failed.status == Snapshot.Status.FAILED and "disk full" in failed.error
     assert Cell.objects.filter(snapshot=failed).count() == 0

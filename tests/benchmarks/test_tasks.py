@@ -97,7 +97,7 @@ def test_a_failed_build_is_a_failed_task_result(make_answers: MakeAnswers) -> No
     result = publish_snapshot.enqueue(build.pk)
 
     assert result.status == TaskResultStatus.FAILED
-    assert result.errors[0].exception_class_path == "benchmarks.snapshots.SnapshotError"
+    assert result.errors[0].exception_class_path == "benchmarks.build.snapshots.SnapshotError"
 
 
 def test_the_database_refuses_a_second_build_in_progress(db: None) -> None:

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from benchmarks.build.snapshots import snapshot_publish
 from benchmarks.models import Snapshot
-from benchmarks.snapshots import snapshot_publish
 from surveys.models import Edition
 from tests.answers import store_answers
 from tests.conftest import requires

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from benchmarks.build.snapshots import snapshot_publish
 from benchmarks.models import Snapshot
-from benchmarks.snapshots import snapshot_publish
 from guides.models import Guide
 from guides.services import guide_save
 from tests.benchmarks.conftest import make_answers  # noqa: F401  (a fixture, used by name)

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from benchmarks import selectors
 from benchmarks.models import Metric, Snapshot
+from benchmarks.read import lookup
 
 
 @pytest.mark.django_db
@@ -43,7 +43,7 @@ class TestGuideApi:
             roles=["moderator"],
             body_en="## Pay\n\nMedian: [[salary.p50 role=moderator]].\n\n<script>x()</script>",
         )
-        cell = selectors.cell_lookup(
+        cell = lookup.cell_lookup(
             snapshot=published, metric=Metric.SALARY, country="FR", year=2026,
             filters={"role": "moderator"},
         )  # fmt: skip

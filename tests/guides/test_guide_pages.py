@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from benchmarks import selectors
 from benchmarks.models import Metric, Snapshot
+from benchmarks.read import answers, lookup
 from guides.models import Guide
 from interviews.models import Interview
 from interviews.services import interview_approve
@@ -108,7 +108,7 @@ class TestLiveFigures:
                 "interval [[salary.median_ci role=social-media-manager]]."
             )
         )
-        cell = selectors.cell_lookup(
+        cell = lookup.cell_lookup(
             snapshot=published,
             metric=Metric.SALARY,
             country="FR",
@@ -131,7 +131,7 @@ class TestLiveFigures:
         self, client: Client, make_guide: Any, published: Snapshot
     ) -> None:
         make_guide(body_fr="Médiane [[salary.p50 role=moderator]].")
-        cell = selectors.cell_lookup(
+        cell = lookup.cell_lookup(
             snapshot=published, metric=Metric.SALARY, country="FR", year=2026,
             filters={"role": "moderator"},
         )  # fmt: skip
@@ -157,7 +157,7 @@ class TestLiveFigures:
             body_fr="Les content managers gagnent [[salary.p50 role=content-manager]].",
         )
         assert (
-            selectors.cell_lookup(
+            lookup.cell_lookup(
                 snapshot=published,
                 metric=Metric.SALARY,
                 country="FR",
@@ -201,7 +201,7 @@ class TestLiveFigures:
         self, client: Client, published: Snapshot
     ) -> None:
         def cell(metric: str, **filters: str) -> Any:
-            return selectors.cell_lookup(
+            return lookup.cell_lookup(
                 snapshot=published, metric=metric, country="FR", year=2026, filters=filters
             )
 
@@ -223,7 +223,7 @@ class TestLiveFigures:
         assert f"{share}% <small>of the employees and freelancers who answered" in html
         # Missions most reported: the published shares of the role's cell, largest first.
         top_code, (top_percent, _low, _high) = max(
-            selectors.cell_shares(employees)["missions"].items(), key=lambda item: item[1][0]
+            answers.cell_shares(employees)["missions"].items(), key=lambda item: item[1][0]
         )
         assert (table["missions"][0]["code"], table["missions"][0]["percent"]) == (
             top_code,

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client, RequestFactory
-
 from surveys.clients import client_address
+
 from surveys.forms import started_token
 from surveys.models import Edition, SurveyResponse
 from surveys.services import receipt_hash

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from benchmarks.build.snapshots import SnapshotError, snapshot_publish
 from benchmarks.models import Snapshot
-from benchmarks.snapshots import SnapshotError, snapshot_publish
 
 
 class Command(BaseCommand):

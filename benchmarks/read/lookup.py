@@ -1,156 +1,46 @@
-"""Reads: the one place where the ORM meets pandas, and where public figures are looked up.
+"""The published snapshot, as every public reader sees it: lookups and their memos.
 
-Two kinds of read live here. The snapshot build reads raw accepted answers
-(`responses_frame`); everything public — API, pages, guides, CSV, a
-respondent's own position — reads the published snapshot only
-(`current_snapshot`, `cell_lookup`, `cells_of`), never raw rows.
+The public hot path: API, pages, guides, CSV and a respondent's own position
+read figures here, and only here, from the current published snapshot, never
+from raw answers (DESIGN.md privacy rule 7; the build's own reads of answers
+are `benchmarks.build.inputs`).
+
+Memos, all per process, all dropped when this process publishes a snapshot
+(`forget_published_snapshot`, connected to `post_save` of Snapshot in
+`BenchmarksConfig.ready`) and none kept inside a transaction (a test, or code
+under `transaction.atomic`, sees exactly what a cold worker reads):
+
+- `published_snapshot()`: the current snapshot and its editions, for
+  BENCHMARKS_SNAPSHOT_TTL seconds (other processes see a new one within it);
+- `cell_lookup()`: the last BENCHMARKS_CELL_MEMO_SIZE cells read, by their
+  full key (snapshot id and publication time included);
+- `profile_model()`: the parsed model of a country and edition;
+- `cell_memo`: what is derived from a published cell and never changes with
+  it (its figures, the API's rendered answer), by the cell's id.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import weakref
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import numpy as np
-import pandas as pd
 import psycopg
 from django.conf import settings
-from django.db import connection, connections, models, router
-from django.db.models import CharField, Count, OuterRef, Q, StringAgg, Subquery, Value
+from django.db import connections, models, router
+from django.db.models import CharField, OuterRef, Q, StringAgg, Subquery, Value
 from django.db.models.functions import Cast
-from django.db.models.signals import post_save
 
-from benchmarks.models import (
-    ALL,
-    DIMENSIONS,
-    PUBLIC_CELL_COLUMNS,
-    SHARE_FAMILIES,
-    Cell,
-    ProfileModel,
-    Snapshot,
-)
-from benchmarks.stats import LogSalaryModel, share_percent
+from benchmarks.layout import ALL, DIMENSIONS, PUBLIC_CELL_COLUMNS
+from benchmarks.models import Cell, ProfileModel, Snapshot
 from surveys import vocabulary as vocab
-from surveys.models import SurveyResponse
 
-# What the snapshot reads of an answer; money as integers, never Decimal.
-FRAME_COLUMNS = (
-    "id",
-    "record_key",
-    "year",
-    "source",
-    "status",
-    "country",
-    "region",
-    "experience_years",
-    "education",
-    "employer_size",
-    "employer_type",
-    "role",
-    "total_fte",
-    "base_fte",
-    "day_rate",
-    "missions_mask",
-    "kpis_mask",
-)
-_SELECT = """
-    SELECT r.id, r.record_key, e.year, r.source, r.status, r.country, r.region, r.experience_years,
-           r.education, r.employer_size, r.employer_type, r.role,
-           r.total_fte, r.base_fte, r.day_rate, r.missions_mask, r.kpis_mask
-    FROM surveys_surveyresponse r
-    JOIN surveys_edition e ON e.id = r.edition_id
-    WHERE r.state = %s {years}
-"""
-_DTYPES = {
-    "id": "int64",
-    "record_key": "int64",
-    "year": "int64",
-    "source": "object",
-    "status": "object",
-    "country": "object",
-    "region": "object",
-    "experience_years": "int64",
-    "education": "object",
-    "employer_size": "object",
-    "employer_type": "object",
-    "role": "object",
-    "total_fte": "float64",
-    "base_fte": "float64",
-    "day_rate": "float64",
-    "missions_mask": "int64",
-    "kpis_mask": "int64",
-}
-
-
-def responses_frame(*, years: Iterable[int] | None = None) -> pd.DataFrame:
-    """Accepted answers as a DataFrame with FRAME_COLUMNS (money as float64, NaN when absent).
-
-    On PostgreSQL the rows stream through `COPY ... TO STDOUT` (CSV), read by
-    pandas in C: a million answers load in a few seconds, with no Python object
-    per row. Elsewhere, one cursor fetch.
-    """
-    year_list = sorted(set(years)) if years is not None else None
-    accepted = SurveyResponse.State.ACCEPTED
-    if connection.vendor == "postgresql":
-        years_sql = (
-            f"AND e.year IN ({','.join(str(int(y)) for y in year_list)})" if year_list else ""
-        )
-        if year_list == []:
-            years_sql = "AND FALSE"
-        query = _SELECT.format(years=years_sql).replace("%s", "'" + accepted + "'")
-        buffer = io.BytesIO()
-        with connection.cursor() as cursor:
-            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-            with raw.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
-                for block in copy:
-                    buffer.write(block)
-        buffer.seek(0)
-        frame = pd.read_csv(
-            buffer,
-            names=list(FRAME_COLUMNS),
-            dtype={k: v for k, v in _DTYPES.items() if v != "int64"}
-            | {"id": "int64", "record_key": "int64", "year": "int64"},
-            keep_default_na=False,
-            na_values={"total_fte": [""], "base_fte": [""], "day_rate": [""]},
-        )
-    else:
-        params: list[Any] = [str(accepted)]
-        years_sql = ""
-        if year_list is not None:
-            years_sql = (
-                "AND e.year IN (" + ",".join(["%s"] * len(year_list)) + ")"
-                if year_list
-                else "AND 1=0"
-            )
-            params += year_list
-        with connection.cursor() as cursor:
-            cursor.execute(_SELECT.format(years=years_sql), params)
-            rows = cursor.fetchall()
-        frame = pd.DataFrame.from_records(rows, columns=list(FRAME_COLUMNS))
-    for column, dtype in _DTYPES.items():
-        if dtype == "object":
-            frame[column] = frame[column].fillna("").astype(object)
-        else:
-            frame[column] = frame[column].astype(dtype)
-    return frame
-
-
-def state_counts() -> pd.DataFrame:
-    """How many answers each (year, country, status, state) holds: the snapshot's notes."""
-    rows = (
-        SurveyResponse.objects.values("edition__year", "country", "status", "state")
-        .annotate(count=Count("id"))
-        .order_by()
-    )
-    frame = pd.DataFrame.from_records(
-        list(rows), columns=["edition__year", "country", "status", "state", "count"]
-    )
-    return frame.rename(columns={"edition__year": "year"})
+if TYPE_CHECKING:
+    from benchmarks.stats.model import LogSalaryModel
 
 
 def current_snapshot() -> Snapshot | None:
@@ -214,7 +104,18 @@ def _cell_memo_size() -> int:
     return int(getattr(settings, "BENCHMARKS_CELL_MEMO_SIZE", 20_000))
 
 
-_remembered_cell = lru_cache(maxsize=_cell_memo_size())(_read_cell)
+def _read_shared_cell(key: tuple[Any, ...]) -> Cell | None:
+    """`_read_cell` for the memo below: the cell it reads is handed to every later request."""
+    cell = _read_cell(key)
+    if cell is not None:
+        _shared_cells[id(cell)] = cell
+    return cell
+
+
+# The cells `_remembered_cell` hands out, by id, held weakly: a cell the memo
+# drops leaves this too. `CellMemo` keeps what is derived from these only.
+_shared_cells: weakref.WeakValueDictionary[int, Cell] = weakref.WeakValueDictionary()
+_remembered_cell = lru_cache(maxsize=_cell_memo_size())(_read_shared_cell)
 
 
 class _PreparingCursor(psycopg.Cursor[Any]):
@@ -328,33 +229,6 @@ def trend_cells(
     )
 
 
-def position_in_cell(cell: Cell, value: float) -> dict[str, Any]:
-    """Where a value stands in a published cell, from its published percentiles only.
-
-    Linear interpolation between the points (p10, 10), (p25, 25), (p50, 50),
-    (p75, 75), (p90, 90) — those the cell publishes — rounded to a whole
-    percentile. Outside the outermost published point the answer is a bound
-    ("below", 10) rather than a number, so probing cannot rebuild raw values
-    (DESIGN.md privacy rule 3).
-    """
-    points = [
-        (getattr(cell, name), rank)
-        for name, rank in (("p10", 10), ("p25", 25), ("p50", 50), ("p75", 75), ("p90", 90))
-        if getattr(cell, name) is not None
-    ]
-    values = np.array([v for v, _ in points], dtype=float)
-    ranks = np.array([r for _, r in points], dtype=float)
-    if value < values[0]:
-        return {"percentile": None, "below": int(ranks[0]), "above": None}
-    if value > values[-1]:
-        return {"percentile": None, "below": None, "above": int(ranks[-1])}
-    # np.interp needs increasing x; equal percentiles (ties) collapse to their middle rank.
-    unique_values, inverse = np.unique(values, return_inverse=True)
-    unique_ranks = np.array([ranks[inverse == i].mean() for i in range(unique_values.size)])
-    percentile = float(np.interp(value, unique_values, unique_ranks))
-    return {"percentile": int(np.floor(percentile + 0.5)), "below": None, "above": None}
-
-
 # --- Public reads of the API and the pages --------------------------------------------------
 
 
@@ -436,10 +310,8 @@ def forget_published_snapshot(**_signal: object) -> None:
     global _published_memo
     _published_memo = None
     _remembered_cell.cache_clear()
-
-
-# A publish in this process is seen at once; other processes wait for the TTL.
-post_save.connect(forget_published_snapshot, sender=Snapshot, dispatch_uid="forget_snapshot")
+    _shared_cells.clear()
+    cell_memo.clear()
 
 
 def breakdown_with_parent(
@@ -513,6 +385,10 @@ def profile_model(*, snapshot: Snapshot, country: str, year: int) -> PublishedMo
         .values_list("fitted", "fitted_on")
         .first()
     )
+    # Read on the first estimate of a process: the model's module needs scipy and
+    # pandas, which no other public read loads.
+    from benchmarks.stats.model import LogSalaryModel
+
     model = (
         PublishedModel(model=LogSalaryModel.from_dict(stored[0]), fitted_on=int(stored[1]))
         if stored is not None
@@ -540,33 +416,47 @@ def public_cell_rows(*, snapshot: Snapshot) -> Iterator[tuple[Any, ...]]:
     )
 
 
-def cell_shares(cell: Cell) -> dict[str, dict[str, tuple[int, int, int]]]:
-    """A cell's shares as whole percents with their 95% Wilson interval, by family and code.
+_Derived = TypeVar("_Derived")
 
-    {"under": {"200": (44, 38, 50), ...}, "missions": {"animation": (...), ...}, "kpis": {...}}:
-    "under" for day rates only (billing strictly under each threshold), missions
-    and KPIs for cells of the main table. Derived from the counts the snapshot
-    stores (`SHARE_FAMILIES`), so the interval is computed once, the same way,
-    wherever it is shown.
+
+class CellMemo:
+    """What a worker derives from a published cell and keeps: figures, rendered answers.
+
+    A published cell never changes, so anything computed from it alone — its
+    figures with their Wilson intervals, the API's rendered JSON body of a
+    cohort — stays true as long as the cell does. Outside a transaction,
+    `cell_lookup` hands the same Cell object to every request for a cohort;
+    this memo keeps what was derived from such a shared cell, by the cell and
+    whatever else the answer depends on (`remember(cell, ("body", metric,
+    cohort), build)`), and serves it to that same object only. A cell read
+    afresh (inside a transaction, in a breakdown) has its answer built for the
+    request and not kept, as a cold worker would. Bounded (the oldest entry
+    goes first) and dropped with the other memos by `forget_published_snapshot`.
     """
-    families = [
-        (family, codes[: len(cell.extras[family])], cell.extras[family])
-        for family, codes in SHARE_FAMILIES
-        # A list of counts; anything else is a snapshot from before counts were stored.
-        if isinstance(cell.extras.get(family), list) and cell.extras[family]
-    ]
-    if not families:
-        return {}
-    # One call for every family: the API derives these on each request.
-    share = share_percent(
-        np.fromiter((k for *_, counts in families for k in counts), dtype=np.int64), cell.n
-    )
-    percent, low, high = share.percent.tolist(), share.low.tolist(), share.high.tolist()
-    shares: dict[str, dict[str, tuple[int, int, int]]] = {}
-    at = 0
-    for family, codes, _counts in families:
-        shares[family] = {
-            code: (percent[at + i], low[at + i], high[at + i]) for i, code in enumerate(codes)
-        }
-        at += len(codes)
-    return shares
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        # (cell id, key) -> (the cell it was derived from, the value)
+        self._entries: dict[Hashable, tuple[Cell, Any]] = {}
+
+    def remember(self, cell: Cell, key: Hashable, build: Callable[[], _Derived]) -> _Derived:
+        """`build()` once per shared cell and key, then the kept value."""
+        full_key = (id(cell), key)
+        entries = self._entries
+        entry = entries.get(full_key)
+        if entry is not None and entry[0] is cell:
+            kept: _Derived = entry[1]
+            return kept
+        value = build()
+        if _shared_cells.get(id(cell)) is cell:
+            if full_key not in entries and len(entries) >= self.size:
+                del entries[next(iter(entries))]
+            entries[full_key] = (cell, value)
+        return value
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+# A few entries per remembered cell: its figures, the API's figures and its rendered answer.
+cell_memo = CellMemo(size=3 * _cell_memo_size())

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from benchmarks.api import views
+from benchmarks.present.api import views
 
 urlpatterns = [
     path("salaries/", views.SalaryView.as_view(), name="api-salaries"),

@@ -1,9 +1,9 @@
 """The benchmark API: read-only views over the current published snapshot.
 
 Every view does the same four steps: find the current snapshot (503 before
-the first one), validate the query with the FilterSet the pages share (400
+the first one), validate the query with the parameters class the pages share (400
 naming each bad parameter), answer a conditional request with 304 from the
-snapshot's identity alone, then read the figures through `benchmarks.selectors`.
+snapshot's identity alone, then read the answer through `benchmarks.read.answers`.
 
 HTTP caching: a published snapshot never changes, so an answer is determined
 by its URL and the snapshot. ETag and Last-Modified come from the snapshot's
@@ -29,7 +29,7 @@ import json
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from functools import lru_cache
-from itertools import batched, pairwise
+from itertools import batched
 from typing import Any, ClassVar
 
 import numpy as np
@@ -47,8 +47,9 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from benchmarks import selectors
-from benchmarks.api.serializers import (
+from benchmarks.layout import PUBLIC_CELL_COLUMNS, SHARE_FAMILIES
+from benchmarks.models import Cell, Metric
+from benchmarks.present.api.serializers import (
     BASIS,
     UNITS,
     BreakdownAnswerSerializer,
@@ -63,26 +64,33 @@ from benchmarks.api.serializers import (
     snapshot_payload,
     unpublished_payload,
 )
-from benchmarks.estimates import profile_estimate
-from benchmarks.filtersets import (
-    AmountFilter,
-    BenchmarkFilterSet,
-    CodeFilter,
-    DayRateBreakdownFilterSet,
-    DayRateFilterSet,
-    DayRatePositionFilterSet,
-    EstimateFilterSet,
-    ParameterFilter,
-    SalaryBreakdownFilterSet,
-    SalaryFilterSet,
-    SalaryPositionFilterSet,
-    TrendFilterSet,
-    WholeNumberFilter,
+from benchmarks.present.queries import (
+    SALARY,
+    DayRateBreakdownParameters,
+    DayRateParameters,
+    DayRatePositionParameters,
+    EstimateParameters,
+    Parameters,
+    SalaryBreakdownParameters,
+    SalaryParameters,
+    SalaryPositionParameters,
+    TrendParameters,
+    metric_of,
 )
-from benchmarks.models import SHARE_FAMILIES, Cell, Metric
-from benchmarks.selectors import PublishedSnapshot
-from benchmarks.stats import share_percent
-from cmbench.api import LANG_PARAMETER, DetailSerializer, PublicAPIView, RequestLanguageMixin
+from benchmarks.read import answers
+from benchmarks.read.lookup import (
+    PublishedSnapshot,
+    cell_memo,
+    public_cell_rows,
+    published_snapshot,
+)
+from benchmarks.stats.shares import interleaved_share_percent
+from cmbench.api import (
+    LANG_PARAMETER,
+    DetailSerializer,
+    PublicAPIView,
+    RequestLanguageMixin,
+)
 
 NO_SNAPSHOT = gettext_noop("No figures are published yet.")
 INVALID_PARAMETERS = gettext_noop("Invalid query parameters: %(names)s.")
@@ -133,57 +141,38 @@ JSON = JSONRenderer()
 def rendered_cell_answer(
     cohort: dict[str, Any], cell: Cell, *, metric: str, published: PublishedSnapshot
 ) -> bytes:
-    """`cell_payload` as DRF renders it, kept on the cell for the next request.
+    """`cell_payload` as DRF renders it, kept in the read lane's `cell_memo`.
 
-    The hot path of the API: a worker remembers the cells it served
-    (`selectors.cell_lookup`), and a published cell's answer never changes,
-    so the answer is rendered once per cell rather than on every request.
+    The hot path of the API: a published cell's answer never changes, so a
+    worker renders it once per cell and cohort rather than on every request
+    (`benchmarks.read.lookup.CellMemo` says how long it is kept).
     """
-    bodies: dict[tuple[Any, ...], bytes] = cell.__dict__.setdefault("_api_bodies", {})
-    key = (published.id, metric, tuple(cohort.items()))
-    body = bodies.get(key)
-    if body is None:
-        body = bodies[key] = JSON.render(
-            cell_payload(cohort, cell, metric=metric, published=published)
-        )
-    return body
+    return cell_memo.remember(
+        cell,
+        ("api-body", published.id, metric, tuple(cohort.items())),
+        lambda: JSON.render(cell_payload(cohort, cell, metric=metric, published=published)),
+    )
 
 
-def query_parameters(filterset_class: type[BenchmarkFilterSet]) -> list[OpenApiParameter]:
-    """The OpenAPI description of a FilterSet's parameters: types, bounds and allowed codes."""
-    parameters = []
-    for name, parameter in filterset_class.base_filters.items():
-        assert isinstance(parameter, ParameterFilter)
-        schema: dict[str, Any]
-        if isinstance(parameter, CodeFilter):
-            schema = {"type": "string", "enum": list(parameter.codes)}
-        elif isinstance(parameter, AmountFilter):
-            schema = {
-                "type": "number",
-                "minimum": 0,
-                "exclusiveMinimum": True,
-                "maximum": parameter.field_options["maximum"],
-            }
-        elif isinstance(parameter, WholeNumberFilter):
-            schema = {
-                "type": "integer",
-                "minimum": parameter.field_options["minimum"],
-                "maximum": parameter.field_options["maximum"],
-            }
-        else:  # pragma: no cover - every parameter is one of the above
-            raise TypeError(f"{name}: no OpenAPI type for {type(parameter).__name__}")
-        if parameter.default is not None:
-            schema["default"] = parameter.default
-        parameters.append(
+def query_parameters(parameters_class: type[Parameters]) -> list[OpenApiParameter]:
+    """The OpenAPI description of an endpoint's parameters, from their declarations.
+
+    Types, bounds, allowed codes and defaults come from each `Parameter.schema()`,
+    the same declarations that validate the query, so the two cannot drift.
+    """
+    return [
+        *(
             OpenApiParameter(
                 name,
-                type=schema,
+                type=parameter.schema(),
                 location=OpenApiParameter.QUERY,
                 required=parameter.required,
                 description=parameter.description,
             )
-        )
-    return [*parameters, LANG_PARAMETER]
+            for name, parameter in parameters_class.declared.items()
+        ),
+        LANG_PARAMETER,
+    ]
 
 
 ERROR_RESPONSES = {
@@ -200,7 +189,7 @@ def read_schema(
     operation_id: str,
     summary: str,
     description: str,
-    filterset_class: type[BenchmarkFilterSet],
+    parameters_class: type[Parameters],
     answer: Any,
 ) -> Any:
     """extend_schema for a snapshot read: its parameters, its answer, the shared errors."""
@@ -208,7 +197,7 @@ def read_schema(
         operation_id=operation_id,
         summary=summary,
         description=description,
-        parameters=query_parameters(filterset_class),
+        parameters=query_parameters(parameters_class),
         responses={
             200: answer,
             304: OpenApiResponse(description="Not modified since the ETag or date sent."),
@@ -225,20 +214,20 @@ class SnapshotReadView(PublicAPIView):
     # looked up only when there is a message to write (an error, a 503, a 400).
     language_on_demand = True
     content_negotiation_class = FirstRenderer
-    filterset_class: ClassVar[type[BenchmarkFilterSet]]
+    parameters_class: ClassVar[type[Parameters]]
 
     def get(self, request: Request) -> HttpResponseBase:
-        published = selectors.published_snapshot()
+        published = published_snapshot()
         if published is None:
             self.speak_the_requests_language(request)
             return Response(
                 {"detail": gettext(NO_SNAPSHOT)}, status=status.HTTP_503_SERVICE_UNAVAILABLE
             )
-        filterset = self.filterset_class(request.query_params, snapshot=published)
-        if not filterset.is_valid():
+        parameters = self.parameters_class(request.query_params, snapshot=published)
+        if not parameters.is_valid():
             # The messages are lazy: they are written now, in the request's language.
             self.speak_the_requests_language(request)
-            errors = filterset.errors
+            errors = parameters.errors
             return Response(
                 {
                     "detail": gettext(INVALID_PARAMETERS) % {"names": ", ".join(errors)},
@@ -253,30 +242,28 @@ class SnapshotReadView(PublicAPIView):
         )
         if not_modified is not None:
             return cacheable(not_modified, published)
-        return cacheable(self.answer(filterset, published), published)
+        return cacheable(self.answer(parameters, published), published)
 
     def answer(
-        self, filterset: Any, published: PublishedSnapshot
+        self, parameters: Any, published: PublishedSnapshot
     ) -> HttpResponseBase:  # pragma: no cover - every view defines it
         raise NotImplementedError
-
-
-def salary_metric(basis: str) -> str:
-    return Metric.SALARY_BASE if basis == "base" else Metric.SALARY
 
 
 class CohortView(SnapshotReadView):
     def metric(self, cleaned: dict[str, Any]) -> str:
         raise NotImplementedError
 
-    def answer(self, filterset: Any, published: PublishedSnapshot) -> HttpResponseBase:
-        cohort = filterset.cohort()
-        metric = self.metric(filterset.cleaned_data)
-        cell = selectors.cell_lookup(snapshot=published.snapshot, metric=metric, **cohort.lookup())
-        if cell is None:
-            return Response(unpublished_payload(cohort.as_dict(), published))
+    def answer(self, parameters: Any, published: PublishedSnapshot) -> HttpResponseBase:
+        answer = answers.cohort_answer(
+            published, metric=self.metric(parameters.cleaned_data), cohort=parameters.cohort()
+        )
+        if answer.cell is None:
+            return Response(unpublished_payload(answer.cohort.as_dict(), published))
         return HttpResponse(
-            rendered_cell_answer(cohort.as_dict(), cell, metric=metric, published=published),
+            rendered_cell_answer(
+                answer.cohort.as_dict(), answer.cell, metric=answer.metric, published=published
+            ),
             content_type=JSON.media_type,
         )
 
@@ -290,10 +277,10 @@ COHORT_DESCRIPTION = (
 
 
 class SalaryView(CohortView):
-    filterset_class = SalaryFilterSet
+    parameters_class = SalaryParameters
 
     def metric(self, cleaned: dict[str, Any]) -> str:
-        return salary_metric(cleaned["basis"])
+        return metric_of(SALARY, cleaned["basis"])
 
     @read_schema(
         operation_id="salaries",
@@ -302,7 +289,7 @@ class SalaryView(CohortView):
             extra=", gross per year, full-time equivalent, with the shares doing each mission "
             "and reporting on each KPI"
         ),
-        filterset_class=SalaryFilterSet,
+        parameters_class=SalaryParameters,
         answer=CohortAnswerSerializer,
     )
     def get(self, request: Request) -> HttpResponseBase:
@@ -310,7 +297,7 @@ class SalaryView(CohortView):
 
 
 class DayRateView(CohortView):
-    filterset_class = DayRateFilterSet
+    parameters_class = DayRateParameters
 
     def metric(self, cleaned: dict[str, Any]) -> str:
         return Metric.DAY_RATE
@@ -322,7 +309,7 @@ class DayRateView(CohortView):
             extra=", excluding VAT, with the shares of freelancers under 200, 300, 400 and 500 "
             "per day (95% Wilson intervals)"
         ),
-        filterset_class=DayRateFilterSet,
+        parameters_class=DayRateParameters,
         answer=CohortAnswerSerializer,
     )
     def get(self, request: Request) -> HttpResponseBase:
@@ -333,39 +320,36 @@ class BreakdownView(SnapshotReadView):
     def metric(self, cleaned: dict[str, Any]) -> str:
         raise NotImplementedError
 
-    def answer(self, filterset: Any, published: PublishedSnapshot) -> HttpResponseBase:
-        cohort = filterset.cohort()
-        cleaned = filterset.cleaned_data
+    def answer(self, parameters: Any, published: PublishedSnapshot) -> HttpResponseBase:
+        cohort = parameters.cohort()
+        cleaned = parameters.cleaned_data
         by = cleaned["by"]
         metric = self.metric(cleaned)
-        parent, children = selectors.breakdown_with_parent(
-            snapshot=published.snapshot, metric=metric, by=by, **cohort.lookup()
-        )
+        found = answers.breakdown(published, metric=metric, cohort=cohort, by=by, year=cohort.year)
         echo = cohort.as_dict()
-        if not children:
+        if not found.children:
             return Response(unpublished_payload(echo, published))
         levels = []
-        for cell in children:
-            level = cell.mission if by == "mission" else getattr(cell, by)
+        for cell in found.children:
+            level = found.level_of(cell)
             entry: dict[str, Any] = {"level": level}
             if by == "mission":
                 entry["done"] = cell.mission_done
             entry["cohort"] = {**echo, by: level}
             entry.update(figures(cell))
             levels.append(entry)
-        comparison = None
-        if parent is not None and by != "mission":
-            comparison = (parent.extras or {}).get("comparisons", {}).get(by)
         payload: dict[str, Any] = {
             "cohort": echo,
             "published": True,
             "by": by,
-            "currency": children[0].currency,
+            "currency": found.children[0].currency,
             "unit": UNITS[metric],
         }
         if metric in BASIS:
             payload["basis"] = BASIS[metric]
-        payload.update(levels=levels, comparison=comparison, snapshot=snapshot_payload(published))
+        payload.update(
+            levels=levels, comparison=found.comparison, snapshot=snapshot_payload(published)
+        )
         return Response(payload)
 
 
@@ -379,16 +363,16 @@ BREAKDOWN_DESCRIPTION = (
 
 
 class SalaryBreakdownView(BreakdownView):
-    filterset_class = SalaryBreakdownFilterSet
+    parameters_class = SalaryBreakdownParameters
 
     def metric(self, cleaned: dict[str, Any]) -> str:
-        return salary_metric(cleaned["basis"])
+        return metric_of(SALARY, cleaned["basis"])
 
     @read_schema(
         operation_id="salaries_breakdown",
         summary="Salaries per level of one dimension, compared",
         description=BREAKDOWN_DESCRIPTION,
-        filterset_class=SalaryBreakdownFilterSet,
+        parameters_class=SalaryBreakdownParameters,
         answer=BreakdownAnswerSerializer,
     )
     def get(self, request: Request) -> HttpResponseBase:
@@ -396,7 +380,7 @@ class SalaryBreakdownView(BreakdownView):
 
 
 class DayRateBreakdownView(BreakdownView):
-    filterset_class = DayRateBreakdownFilterSet
+    parameters_class = DayRateBreakdownParameters
 
     def metric(self, cleaned: dict[str, Any]) -> str:
         return Metric.DAY_RATE
@@ -405,7 +389,7 @@ class DayRateBreakdownView(BreakdownView):
         operation_id="day_rates_breakdown",
         summary="Day rates per level of one dimension, compared",
         description=BREAKDOWN_DESCRIPTION,
-        filterset_class=DayRateBreakdownFilterSet,
+        parameters_class=DayRateBreakdownParameters,
         answer=BreakdownAnswerSerializer,
     )
     def get(self, request: Request) -> HttpResponseBase:
@@ -422,20 +406,25 @@ class PositionView(SnapshotReadView):
     def metric(self, cleaned: dict[str, Any]) -> str:
         raise NotImplementedError
 
-    def answer(self, filterset: Any, published: PublishedSnapshot) -> HttpResponseBase:
-        cohort = filterset.cohort()
-        cleaned = filterset.cleaned_data
+    def answer(self, parameters: Any, published: PublishedSnapshot) -> HttpResponseBase:
+        cleaned = parameters.cleaned_data
         metric = self.metric(cleaned)
-        cell = selectors.cell_lookup(snapshot=published.snapshot, metric=metric, **cohort.lookup())
+        answer = answers.cohort_answer(published, metric=metric, cohort=parameters.cohort())
+        cohort, cell = answer.cohort, answer.cell
         if cell is None:
             return Response(unpublished_payload(cohort.as_dict(), published))
         value = cleaned[self.value_name]
         body = figures(cell)
+        position = answers.position_in_cell(cell, value)
         payload: dict[str, Any] = {
             "cohort": cohort.as_dict(),
             "published": True,
             self.value_name: _number(value),
-            "position": selectors.position_in_cell(cell, value),
+            "position": {
+                "percentile": position.percentile,
+                "below": position.below,
+                "above": position.above,
+            },
             "n": cell.n,
             "confidence": cell.confidence,
             "currency": cell.currency,
@@ -455,17 +444,17 @@ POSITION_DESCRIPTION = (
 
 
 class SalaryPositionView(PositionView):
-    filterset_class = SalaryPositionFilterSet
+    parameters_class = SalaryPositionParameters
     value_name = "salary"
 
     def metric(self, cleaned: dict[str, Any]) -> str:
-        return salary_metric(cleaned["basis"])
+        return metric_of(SALARY, cleaned["basis"])
 
     @read_schema(
         operation_id="salaries_position",
         summary="Percentile of a salary in a cohort",
         description=POSITION_DESCRIPTION.format(value="a gross annual salary"),
-        filterset_class=SalaryPositionFilterSet,
+        parameters_class=SalaryPositionParameters,
         answer=SalaryPositionAnswerSerializer,
     )
     def get(self, request: Request) -> HttpResponseBase:
@@ -473,7 +462,7 @@ class SalaryPositionView(PositionView):
 
 
 class DayRatePositionView(PositionView):
-    filterset_class = DayRatePositionFilterSet
+    parameters_class = DayRatePositionParameters
     value_name = "rate"
 
     def metric(self, cleaned: dict[str, Any]) -> str:
@@ -483,7 +472,7 @@ class DayRatePositionView(PositionView):
         operation_id="day_rates_position",
         summary="Percentile of a day rate in a cohort",
         description=POSITION_DESCRIPTION.format(value="a day rate"),
-        filterset_class=DayRatePositionFilterSet,
+        parameters_class=DayRatePositionParameters,
         answer=RatePositionAnswerSerializer,
     )
     def get(self, request: Request) -> HttpResponseBase:
@@ -491,7 +480,7 @@ class DayRatePositionView(PositionView):
 
 
 class EstimateView(SnapshotReadView):
-    filterset_class = EstimateFilterSet
+    parameters_class = EstimateParameters
 
     @read_schema(
         operation_id="estimate",
@@ -506,22 +495,22 @@ class EstimateView(SnapshotReadView):
             "margin; `levels_used` shows `*` for it). Amounts are rounded to 100 and "
             "`fitted_on` is a perturbed count (privacy rules 4 and 5). An estimate, not a cohort."
         ),
-        filterset_class=EstimateFilterSet,
+        parameters_class=EstimateParameters,
         answer=EstimateAnswerSerializer,
     )
     def get(self, request: Request) -> HttpResponseBase:
         return super().get(request)
 
-    def answer(self, filterset: Any, published: PublishedSnapshot) -> HttpResponseBase:
-        cleaned = filterset.cleaned_data
+    def answer(self, parameters: Any, published: PublishedSnapshot) -> HttpResponseBase:
+        cleaned = parameters.cleaned_data
         country, year = cleaned["country"], cleaned["year"]
-        profile = filterset.profile()
+        profile = parameters.profile()
         echo = {
             "country": country,
             "year": year,
             **{name: value for name, value in profile.items() if value is not None},
         }
-        estimate = profile_estimate(
+        estimate = answers.profile_estimate(
             snapshot=published.snapshot, country=country, year=year, profile=profile
         )
         if estimate is None:
@@ -546,7 +535,7 @@ class EstimateView(SnapshotReadView):
 
 
 class TrendView(SnapshotReadView):
-    filterset_class = TrendFilterSet
+    parameters_class = TrendParameters
 
     @read_schema(
         operation_id="trends",
@@ -556,37 +545,29 @@ class TrendView(SnapshotReadView):
             "snapshot, and the change between consecutive editions where both are published "
             "(absolute, in currency units, and in percent). `metric=day-rate` for freelancers."
         ),
-        filterset_class=TrendFilterSet,
+        parameters_class=TrendParameters,
         answer=TrendAnswerSerializer,
     )
     def get(self, request: Request) -> HttpResponseBase:
         return super().get(request)
 
-    def answer(self, filterset: Any, published: PublishedSnapshot) -> HttpResponseBase:
-        cohort = filterset.cohort()
-        cleaned = filterset.cleaned_data
-        metric = (
-            Metric.DAY_RATE if cleaned["metric"] == "day-rate" else salary_metric(cleaned["basis"])
-        )
-        cells = selectors.trend_cells(
-            snapshot=published.snapshot,
-            metric=metric,
-            country=cohort.country,
-            filters=cohort.filters,
-        )
-        by_year = {cell.year: cell for cell in cells}
+    def answer(self, parameters: Any, published: PublishedSnapshot) -> HttpResponseBase:
+        cohort = parameters.cohort()
+        cleaned = parameters.cleaned_data
+        metric = metric_of(cleaned["metric"], cleaned["basis"])
+        found = answers.trend(published, metric=metric, cohort=cohort)
         echo = cohort.as_dict()
-        if not by_year:
+        if not found.published:
             return Response(unpublished_payload(echo, published))
         editions: list[dict[str, Any]] = []
-        for year in published.years:
-            cell = by_year.get(year)
+        for edition in found.editions:
+            cell = edition.cell
             if cell is None:
-                editions.append({"year": year, "published": False})
+                editions.append({"year": edition.year, "published": False})
                 continue
             editions.append(
                 {
-                    "year": year,
+                    "year": edition.year,
                     "published": True,
                     "n": cell.n,
                     "confidence": cell.confidence,
@@ -594,18 +575,15 @@ class TrendView(SnapshotReadView):
                     "median_ci95": [cell.median_ci_low, cell.median_ci_high],
                 }
             )
-        changes = []
-        for before, after in pairwise(editions):
-            if before["published"] and after["published"]:
-                absolute = after["median"] - before["median"]
-                changes.append(
-                    {
-                        "from_year": before["year"],
-                        "to_year": after["year"],
-                        "absolute": absolute,
-                        "percent": round(100 * absolute / before["median"], 1),
-                    }
-                )
+        changes = [
+            {
+                "from_year": change.from_year,
+                "to_year": change.to_year,
+                "absolute": change.absolute,
+                "percent": change.percent,
+            }
+            for change in found.changes
+        ]
         payload: dict[str, Any] = {
             "cohort": echo,
             "published": True,
@@ -614,7 +592,7 @@ class TrendView(SnapshotReadView):
         if metric in BASIS:
             payload["basis"] = BASIS[metric]
         payload.update(
-            currency=cells[0].currency,
+            currency=found.cells[0].currency,
             unit=UNITS[metric],
             editions=editions,
             changes=changes,
@@ -623,7 +601,7 @@ class TrendView(SnapshotReadView):
         return Response(payload)
 
 
-class NoParametersFilterSet(BenchmarkFilterSet):
+class NoParameters(Parameters):
     """cells.csv takes no parameter (but `lang`)."""
 
 
@@ -633,7 +611,7 @@ SHARE_PREFIXES = {"under": "under", "missions": "mission", "kpis": "kpi"}
 SHARE_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
     (family, tuple(codes)) for family, codes in SHARE_FAMILIES
 )
-FIGURE_COLUMNS = tuple(column for column in selectors.PUBLIC_CELL_COLUMNS if column != "extras")
+FIGURE_COLUMNS = tuple(column for column in PUBLIC_CELL_COLUMNS if column != "extras")
 CSV_HEADER = (
     *FIGURE_COLUMNS,
     *(
@@ -664,9 +642,10 @@ class _Sink:
 def _share_cells(extras: list[dict[str, Any]], n: np.ndarray) -> list[list[Any]]:
     """The share columns of a batch of cells: percent, low, high of each code, or blanks.
 
-    A cell stores counts (`benchmarks.models.SHARE_FAMILIES`); one
-    `share_percent` per family and batch turns them into the same whole
-    percents and Wilson intervals the JSON answers give (`selectors.cell_shares`).
+    A cell stores counts (`layout.SHARE_FAMILIES`); `stats.interleaved_share_percent`
+    turns each family's counts of a batch into the same whole percents and
+    Wilson intervals the JSON answers give (`answers.cell_shares`). A cell
+    without a family (no missions on a day-rate cell) leaves its columns blank.
     """
     blocks = []
     for family, codes in SHARE_COLUMNS:
@@ -677,10 +656,7 @@ def _share_cells(extras: list[dict[str, Any]], n: np.ndarray) -> list[list[Any]]
             for row, i in enumerate(present):
                 stored = extras[i][family]
                 counts[row, : len(stored)] = stored
-            share = share_percent(counts, n[present][:, None])
-            block[present, 0::3] = share.percent
-            block[present, 1::3] = share.low
-            block[present, 2::3] = share.high
+            block[present, :] = interleaved_share_percent(counts, n[present])
         blocks.append(block)
     return np.hstack(blocks).tolist()
 
@@ -691,8 +667,8 @@ def csv_lines(rows: Iterator[tuple[Any, ...]], *, batch: int = 1000) -> Iterator
     writer = csv.writer(sink, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     yield sink.take()
-    extras_at = selectors.PUBLIC_CELL_COLUMNS.index("extras")
-    n_at = selectors.PUBLIC_CELL_COLUMNS.index("n")
+    extras_at = PUBLIC_CELL_COLUMNS.index("extras")
+    n_at = PUBLIC_CELL_COLUMNS.index("n")
     for chunk in batched(rows, batch):
         extras = [
             (json.loads(row[extras_at]) if isinstance(row[extras_at], str) else row[extras_at])
@@ -712,7 +688,7 @@ def csv_lines(rows: Iterator[tuple[Any, ...]], *, batch: int = 1000) -> Iterator
 
 
 class CellsCsvView(SnapshotReadView):
-    filterset_class = NoParametersFilterSet
+    parameters_class = NoParameters
 
     @extend_schema(
         operation_id="cells_csv",
@@ -735,9 +711,9 @@ class CellsCsvView(SnapshotReadView):
     def get(self, request: Request) -> HttpResponseBase:
         return super().get(request)
 
-    def answer(self, filterset: Any, published: PublishedSnapshot) -> HttpResponseBase:
+    def answer(self, parameters: Any, published: PublishedSnapshot) -> HttpResponseBase:
         response = StreamingHttpResponse(
-            csv_lines(selectors.public_cell_rows(snapshot=published.snapshot)),
+            csv_lines(public_cell_rows(snapshot=published.snapshot)),
             content_type="text/csv; charset=utf-8",
         )
         response.headers["Content-Disposition"] = (

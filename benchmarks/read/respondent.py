@@ -3,17 +3,17 @@
 Shown once on /survey/done/. The answer itself never enters the figures it is
 compared with (those are the published snapshot's, computed before it), and
 the position is interpolated between the cell's published percentiles
-(`selectors.position_in_cell`), so the page reveals nothing a cohort's
+(`answers.position_in_cell`), so the page reveals nothing a cohort's
 published figures do not already say (DESIGN.md privacy rule 3).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from benchmarks import selectors
 from benchmarks.models import Cell, Metric
+from benchmarks.read import lookup
+from benchmarks.read.answers import position_in_cell
 from surveys import vocabulary as vocab
 from surveys.models import SurveyResponse
 
@@ -72,7 +72,7 @@ def respondent_position(response: SurveyResponse) -> RespondentPosition:
         kind, metric, value = "day_rate", Metric.DAY_RATE, response.day_rate
     else:
         kind, metric, value = "salary", Metric.SALARY, response.total_fte
-    published = selectors.published_snapshot()
+    published = lookup.published_snapshot()
     if published is None or not published.years or value is None:
         return RespondentPosition(kind="unpublished")
     year = (
@@ -85,7 +85,7 @@ def respondent_position(response: SurveyResponse) -> RespondentPosition:
         (OVERALL, {}),
     ]
     for name, filters in cohorts:
-        cell = selectors.cell_lookup(
+        cell = lookup.cell_lookup(
             snapshot=published.snapshot,
             metric=metric,
             country=response.country,
@@ -94,7 +94,7 @@ def respondent_position(response: SurveyResponse) -> RespondentPosition:
         )
         if cell is None:
             continue
-        position: dict[str, Any] = selectors.position_in_cell(cell, float(value))
+        position = position_in_cell(cell, float(value))
         return RespondentPosition(
             kind=kind,
             value=int(value),
@@ -102,8 +102,8 @@ def respondent_position(response: SurveyResponse) -> RespondentPosition:
             cell=cell,
             cohort=name,
             year=year,
-            percentile=position["percentile"],
-            below=position["below"],
-            above=position["above"],
+            percentile=position.percentile,
+            below=position.below,
+            above=position.above,
         )
     return RespondentPosition(kind="unpublished")

@@ -20,9 +20,9 @@ from typing import Any
 
 from rest_framework import serializers
 
-from benchmarks import selectors
 from benchmarks.models import Cell, Metric
-from benchmarks.selectors import PublishedSnapshot
+from benchmarks.read.answers import figures_of
+from benchmarks.read.lookup import PublishedSnapshot, cell_memo
 
 UNITS = {
     Metric.SALARY: "gross_annual_fte",
@@ -30,7 +30,6 @@ UNITS = {
     Metric.DAY_RATE: "day_rate_excl_vat",
 }
 BASIS = {Metric.SALARY: "total", Metric.SALARY_BASE: "base"}
-PERCENTILE_FIELDS = ("p10", "p25", "p50", "p75", "p90")
 # Share families of a cell's extras and the key each has in a payload.
 SHARE_FAMILIES = (("under", "shares_under"), ("missions", "missions"), ("kpis", "kpis"))
 
@@ -71,32 +70,24 @@ def shares(stored: Mapping[str, Sequence[int]]) -> dict[str, dict[str, Any]]:
 def figures(cell: Cell) -> dict[str, Any]:
     """A published cell's figures: n, tier, percentiles (p10/p90 from 20), median CI, shares.
 
-    Kept on the cell, which a worker may serve many times (`selectors.cell_lookup`
-    remembers cells): the figures of a published cell never change. Callers
-    copy before changing the dict.
+    Kept in the read lane's `cell_memo` with the cell: the figures of a
+    published cell never change, and a worker may serve it many times. Shared:
+    callers copy before changing the dict.
     """
-    cached: dict[str, Any] | None = cell.__dict__.get("_api_figures")
-    if cached is None:
-        cached = cell.__dict__["_api_figures"] = _figures(cell)
-    return cached
+    return cell_memo.remember(cell, "api-figures", lambda: _figures(cell))
 
 
 def _figures(cell: Cell) -> dict[str, Any]:
-    percentiles = {}
-    for name in PERCENTILE_FIELDS:
-        value = getattr(cell, name)
-        if value is not None:
-            percentiles[name] = value
+    figures = figures_of(cell)
     payload: dict[str, Any] = {
-        "n": cell.n,
-        "confidence": cell.confidence,
-        "percentiles": percentiles,
-        "median_ci95": [cell.median_ci_low, cell.median_ci_high],
+        "n": figures.n,
+        "confidence": figures.confidence,
+        "percentiles": dict(figures.percentiles),
+        "median_ci95": list(figures.median_ci),
     }
-    cell_shares = selectors.cell_shares(cell)
     for family, key in SHARE_FAMILIES:
-        if cell_shares.get(family):
-            payload[key] = shares(cell_shares[family])
+        if figures.shares.get(family):
+            payload[key] = shares(figures.shares[family])
     return payload
 
 

@@ -14,7 +14,7 @@ The privacy rules, in the order they apply (DESIGN.md numbers):
    of `PastPublication`) with a true n 1–9 away keeps those figures;
 3. every count of a fresh cell — n, share numerators, comparison sizes, the
    model's row count — perturbed by the cell key method (`_perturb`);
-4. money rounded to its metric's step when stored (`_cell_table`);
+4. money rounded to its metric's step when stored (`store.cell_table`);
 5. profile models on published levels only, refitted only when at least
    MIN_COHORT answers changed since the last published fit (`_profile_model`);
 6. comparisons on exactly the answers behind the published children.
@@ -22,7 +22,6 @@ The privacy rules, in the order they apply (DESIGN.md numbers):
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import time
@@ -33,23 +32,26 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from numpy.typing import NDArray
 
-from benchmarks import selectors
-from benchmarks.cube import CubeInput, build_cells, key_column, patterns, share_column
-from benchmarks.models import (
+from benchmarks.build import inputs, store
+from benchmarks.build.cube import CubeInput, build_cells, key_column, patterns, share_column
+from benchmarks.build.store import SOURCES
+from benchmarks.layout import (
     ALL,
-    COHORT_KEY_FIELDS,
+    BREAKDOWN_MAX_FILTERS,
+    DAY_RATE_DIMENSIONS,
     DAY_RATE_THRESHOLDS,
     DIMENSIONS,
-    MONEY_STEPS,
-    PUBLIC_CELL_COLUMNS,
+    FENCE_K,
+    SALARY_DIMENSIONS,
     SHARE_FAMILIES,
-    Cell,
+)
+from benchmarks.models import (
+    MONEY_STEPS,
     Metric,
-    PastPublication,
     ProfileModel,
     Snapshot,
 )
@@ -68,20 +70,12 @@ from benchmarks.stats.perturbation import (
     NOISE_BOUND,
     perturbed_counts,
     perturbed_share_counts,
-    round_money,
 )
 from surveys import vocabulary as vocab
 from surveys.models import Edition
 
 logger = logging.getLogger(__name__)
 
-FENCE_K = 3.0
-SALARY_DIMENSIONS = DIMENSIONS
-# Freelancers have no employer: their cube leaves those two dimensions at "all".
-DAY_RATE_DIMENSIONS = ("region", "experience", "education", "role")
-# The mission breakdown and the group comparisons are computed for cohorts with
-# at most this many filters (the overall cohort and one-filter cohorts).
-BREAKDOWN_MAX_FILTERS = 1
 MODEL_NUMERIC = ("experience_years",)
 MODEL_CATEGORICAL = ("education", "employer_size", "employer_type", "region", "role")
 MODEL_MIN_ROWS = 50
@@ -427,9 +421,7 @@ FIGURE_COLUMNS = (
     "median_ci_high",
     "extras",
 )
-MONEY_COLUMNS = ("p10", "p25", "p50", "p75", "p90", "median_ci_low", "median_ci_high")
 # Where a cohort was last published: a cell of the previous snapshot, or its memory.
-SOURCES = {"cell": Cell, "past": PastPublication}
 
 
 def _extras_json(cells: pd.DataFrame) -> list[str]:
@@ -735,7 +727,7 @@ def snapshot_build(
     say = progress or (lambda message: None)
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    frame = selectors.responses_frame(years=years)
+    frame = inputs.responses_frame(years=years)
     timings["read"] = time.perf_counter() - started
     say(f"{len(frame)} accepted answers read")
     if frame.empty:
@@ -808,7 +800,7 @@ def snapshot_build(
 
 def _notes(frame: pd.DataFrame, fenced: pd.DataFrame) -> dict[str, Any]:
     """Every exclusion, counted per edition, country and status (DESIGN.md outliers)."""
-    states = selectors.state_counts()
+    states = inputs.state_counts()
     years = set(frame["year"].unique().tolist())
     states = states[states["year"].isin(years)]
     table = states.pivot_table(
@@ -843,128 +835,6 @@ def _mark_interrupted() -> None:
     )
 
 
-def _published_money(values: pd.Series, metrics: pd.Series) -> pd.Series:
-    """Amounts rounded to their metric's step (privacy rule 4); missing where not published."""
-    amounts = values.to_numpy(dtype=np.float64, na_value=np.nan)
-    steps = metrics.map({str(metric): step for metric, step in MONEY_STEPS.items()}).to_numpy()
-    rounded = np.full(amounts.shape, np.nan)
-    for step in set(steps.tolist()):
-        chosen = steps == step
-        rounded[chosen] = round_money(amounts[chosen], step=int(step))
-    return pd.Series(rounded, index=values.index).astype("Int64")
-
-
-CELL_COLUMNS = ("snapshot_id", *PUBLIC_CELL_COLUMNS, "true_n", "carried")
-
-
-def _cell_table(snapshot: Snapshot, cells: pd.DataFrame) -> pd.DataFrame:
-    table = pd.DataFrame({"snapshot_id": snapshot.pk}, index=cells.index)
-    for column in ("metric", "country", "year", *DIMENSIONS, "mission", "currency", "confidence"):
-        table[column] = cells[column]
-    table["mission_done"] = cells["mission_done"].astype(bool)
-    table["carried"] = cells["carried"].fillna(False).astype(bool)
-    table["n"] = cells["published_n"].astype(np.int64)
-    table["true_n"] = cells["n"].astype(np.int64)
-    for column in MONEY_COLUMNS:
-        table[column] = _published_money(cells[column], cells["metric"])
-    table["extras"] = cells["extras"]
-    return table[list(CELL_COLUMNS)]
-
-
-def _store_cells(snapshot: Snapshot, cells: pd.DataFrame) -> int:
-    """Insert the cells: one COPY on PostgreSQL, batched inserts elsewhere."""
-    if cells.empty:
-        return 0
-    # In key order, the unique index grows at its right edge: about twice as fast to fill.
-    table = _cell_table(snapshot, cells).sort_values(
-        ["metric", "country", "year", *DIMENSIONS, "mission", "mission_done"], kind="stable"
-    )
-    if connection.vendor == "postgresql":
-        buffer = io.StringIO()
-        table.to_csv(buffer, header=False, index=False)
-        columns = ", ".join(f'"{column}"' for column in CELL_COLUMNS)
-        # In CSV an empty field is NULL; "" means "all" in the dimension columns.
-        not_null = ", ".join(f'"{column}"' for column in (*DIMENSIONS, "mission"))
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(
-                f"COPY {Cell._meta.db_table} ({columns}) FROM STDIN WITH (FORMAT csv, "
-                f"FORCE_NOT_NULL ({not_null}))"
-            ) as copy,
-        ):
-            copy.write(buffer.getvalue())
-    else:
-        records = table.astype(object).where(table.notna(), None).to_dict("records")
-        Cell.objects.bulk_create(
-            [Cell(**{**record, "extras": json.loads(record["extras"])}) for record in records],
-            batch_size=2000,
-        )
-    return len(table)
-
-
-def _store_memory(snapshot: Snapshot, previous: Snapshot | None) -> int:
-    """Privacy rule 8's memory: every cohort published before and not in this snapshot.
-
-    The previous snapshot's cells and memory whose cohort this snapshot does not
-    publish, with the figures they were last published with. One INSERT ...
-    SELECT per source, probing the new cells through their unique index.
-    """
-    if previous is None:
-        return 0
-    columns = ", ".join(
-        f'"{field.column}"'
-        for field in PastPublication._meta.concrete_fields
-        if field.name not in ("id", "snapshot")
-    )
-    same_cohort = " AND ".join(
-        f'now."{Cell._meta.get_field(name).column}" = past."{name}"' for name in COHORT_KEY_FIELDS
-    )
-    stored = 0
-    with connection.cursor() as cursor:
-        for model in SOURCES.values():
-            cursor.execute(
-                f"INSERT INTO {PastPublication._meta.db_table} (snapshot_id, {columns}) "
-                f"SELECT %s, {columns} FROM {model._meta.db_table} past "
-                "WHERE past.snapshot_id = %s AND NOT EXISTS ("
-                f"SELECT 1 FROM {Cell._meta.db_table} now "
-                f"WHERE now.snapshot_id = %s AND {same_cohort})",
-                [snapshot.pk, previous.pk, snapshot.pk],
-            )
-            stored += max(cursor.rowcount, 0)
-    return stored
-
-
-def _stored_model(snapshot: Snapshot, release: ModelRelease | ProfileModel) -> ProfileModel:
-    """A model release (fresh, or an earlier snapshot's model kept) stored with ``snapshot``."""
-    return ProfileModel(
-        snapshot=snapshot,
-        country=release.country,
-        year=release.year,
-        fitted=release.fitted,
-        fitted_on=release.fitted_on,
-        fitted_rows=release.fitted_rows,
-        carried=release.carried,
-    )
-
-
-def _copy_other_editions(snapshot: Snapshot, previous: Snapshot, years: Sequence[int]) -> int:
-    """Editions not rebuilt keep the previous snapshot's cells and models unchanged."""
-    columns = ", ".join(f'"{c}"' for c in CELL_COLUMNS if c != "snapshot_id")
-    with connection.cursor() as cursor:
-        placeholders = ", ".join(["%s"] * len(years))
-        cursor.execute(
-            f"INSERT INTO {Cell._meta.db_table} (snapshot_id, {columns}) "
-            f"SELECT %s, {columns} FROM {Cell._meta.db_table} "
-            f"WHERE snapshot_id = %s AND year NOT IN ({placeholders})",
-            [snapshot.pk, previous.pk, *years],
-        )
-        copied = cursor.rowcount
-    ProfileModel.objects.bulk_create(
-        [_stored_model(snapshot, model) for model in previous.models.exclude(year__in=years)]
-    )
-    return copied
-
-
 def snapshot_publish(
     *, years: Sequence[int] | None = None, progress: Progress | None = None
 ) -> Snapshot:
@@ -985,7 +855,7 @@ def snapshot_publish(
                 f"Unknown edition(s): {', '.join(map(str, unknown))}. "
                 f"Editions: {', '.join(map(str, Edition.objects.values_list('year', flat=True)))}."
             )
-    previous = selectors.current_snapshot()
+    previous = Snapshot.objects.current().first()
     snapshot = Snapshot.objects.create(
         parameters={
             "min_cohort": MIN_COHORT,
@@ -1012,12 +882,12 @@ def snapshot_publish(
             current = Snapshot.objects.select_for_update().filter(is_current=True).first()
             if (current.pk if current else None) != (previous.pk if previous else None):
                 raise SnapshotError("Another snapshot was published meanwhile: run again.")
-            count = _store_cells(snapshot, result.cells)
+            count = store.store_cells(snapshot, result.cells)
             if years is not None and previous is not None:
-                count += _copy_other_editions(snapshot, previous, years)
-            remembered = _store_memory(snapshot, previous)
+                count += store.copy_other_editions(snapshot, previous, years)
+            remembered = store.store_memory(snapshot, previous)
             ProfileModel.objects.bulk_create(
-                [_stored_model(snapshot, release) for release in result.models]
+                [store.stored_model(snapshot, release) for release in result.models]
             )
             Snapshot.objects.filter(is_current=True).update(is_current=False)
             result.timings["store"] = time.perf_counter() - started

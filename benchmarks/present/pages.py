@@ -1,19 +1,18 @@
-"""The benchmark pages: home, explorer and its CSV, pay checks, estimate, trends, methodology.
+"""The benchmark pages: home, explorer, estimate, trends, methodology, and what pages share.
 
-Each view parses its parameters with the API's FilterSets (through
-`benchmarks.forms`), reads the published snapshot through `benchmarks.selectors`
+The explorer's CSV is `present.table_csv`, the pay checks `present.pay_checks`;
+both use the helpers here (`page_context`, `level_label`, `api_url`...). Each
+view parses its parameters with the API's (`present.queries`, dressed by
+`present.forms`), reads the published snapshot through `benchmarks.read`
 and renders. Nothing here reads raw answers. A cohort that is not published
 renders the same "too few answers" block whether it is small or empty.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from dataclasses import dataclass
-from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -31,36 +30,33 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from benchmarks import charts, selectors
-from benchmarks.estimates import ESTIMATE_LEVEL, profile_estimate
-from benchmarks.filtersets import Cohort
-from benchmarks.forms import (
-    DAY_RATE,
+from benchmarks.layout import DAY_RATE_THRESHOLDS, DIMENSIONS, FENCE_K
+from benchmarks.models import Cell, Metric
+from benchmarks.present import charts
+from benchmarks.present.forms import (
     DIMENSION_LABELS,
-    SALARY,
     ExplorerQuery,
-    PayCheckQuery,
     active_filters,
-    estimate_filterset,
+    estimate_parameters,
     explorer_query,
-    pay_check_query,
     trend_query,
 )
-from benchmarks.models import DAY_RATE_THRESHOLDS, DIMENSIONS, Cell, Metric
-from benchmarks.positions import CohortPosition, pay_position
-from benchmarks.selectors import PublishedSnapshot
-from benchmarks.snapshots import FENCE_K
-from benchmarks.stats import (
-    MIN_COHORT,
-    MIN_TAILS,
-    TIER_HIGH_FROM,
-    TIER_MEDIUM_FROM,
-    LogSalaryModel,
+from benchmarks.present.queries import DAY_RATE, SALARY
+from benchmarks.read import answers, lookup
+from benchmarks.read.answers import (
+    ESTIMATE_LEVEL,
+    Cohort,
+    profile_estimate,
 )
+from benchmarks.read.lookup import PublishedSnapshot
 from benchmarks.stats.perturbation import NOISE_BOUND
-from benchmarks.templatetags.benchmark_format import TIERS, money_text, percent_text
+from benchmarks.stats.tiers import MIN_COHORT, MIN_TAILS, TIER_HIGH_FROM, TIER_MEDIUM_FROM
+from benchmarks.templatetags.benchmark_format import money_text
 from surveys import vocabulary as vocab
 from surveys.models import Edition
+
+if TYPE_CHECKING:
+    from benchmarks.stats.model import LogSalaryModel
 
 # How long a rendered fragment is kept; a new snapshot changes the key at once.
 FRAGMENT_CACHE_SECONDS = 3600
@@ -86,12 +82,12 @@ API_NAMES = {
 }
 
 
-def _api_url(key: tuple[str, str], parameters: dict[str, Any] | None = None) -> str:
+def api_url(key: tuple[str, str], parameters: dict[str, Any] | None = None) -> str:
     path = reverse(API_NAMES[key])
     return f"{path}?{urlencode(parameters)}" if parameters else path
 
 
-def _level_label(dimension: str, code: str) -> str:
+def level_label(dimension: str, code: str) -> str:
     """The reader's-language label of one level of a dimension."""
     if dimension == "region":
         return vocab.REGION.label(code) if code in vocab.REGION else code
@@ -102,16 +98,16 @@ def _level_label(dimension: str, code: str) -> str:
 def _cohort_labels(cohort: Cohort) -> list[tuple[Any, str]]:
     """(dimension label, level label) of each filter of a cohort, for the page's headings."""
     return [
-        (DIMENSION_LABELS[dimension], _level_label(dimension, code))
+        (DIMENSION_LABELS[dimension], level_label(dimension, code))
         for dimension, code in cohort.filters.items()
     ]
 
 
-def _unpublished(request: HttpRequest) -> HttpResponse:
-    return render(request, "benchmarks/unpublished.html", _page_context(None))
+def unpublished(request: HttpRequest) -> HttpResponse:
+    return render(request, "benchmarks/unpublished.html", page_context(None))
 
 
-def _page_context(published: PublishedSnapshot | None, **values: Any) -> dict[str, Any]:
+def page_context(published: PublishedSnapshot | None, **values: Any) -> dict[str, Any]:
     """What every benchmark page's shared parts need (the demo banner, "too few answers")."""
     return {"published": published, "min_cohort": MIN_COHORT, "min_tails": MIN_TAILS, **values}
 
@@ -126,19 +122,19 @@ def _template(request: HttpRequest, name: str) -> str:
     return f"{name}#explorer" if request.GET.get("fragment") == "explorer" else name
 
 
-def _published_or_none() -> PublishedSnapshot | None:
-    published = selectors.published_snapshot()
+def published_or_none() -> PublishedSnapshot | None:
+    published = lookup.published_snapshot()
     return published if published is not None and published.years else None
 
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """What cmbench is, the latest headline figures, and the way to its three uses."""
-    published = _published_or_none()
+    published = published_or_none()
     headline: dict[str, Cell | None] = {}
     if published is not None:
         for figure, metric in ((SALARY, Metric.SALARY), (DAY_RATE, Metric.DAY_RATE)):
-            headline[figure] = selectors.cell_lookup(
+            headline[figure] = lookup.cell_lookup(
                 snapshot=published.snapshot,
                 metric=metric,
                 country=vocab.DEFAULT_COUNTRY,
@@ -147,7 +143,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "home.html",
-        _page_context(
+        page_context(
             published,
             salary=headline.get(SALARY),
             day_rate=headline.get(DAY_RATE),
@@ -178,7 +174,7 @@ class BreakdownLevel:
     done: bool | None = None
 
 
-def _breakdown_levels(children: list[Cell], *, by: str, country: str) -> list[BreakdownLevel]:
+def breakdown_levels(children: list[Cell], *, by: str, country: str) -> list[BreakdownLevel]:
     """Every level of a breakdown in the vocabulary's order, published or not.
 
     A level with no published cell reads alike whether it has no answer or
@@ -200,7 +196,7 @@ def _breakdown_levels(children: list[Cell], *, by: str, country: str) -> list[Br
     codes = vocab.REGIONS_BY_COUNTRY[country].codes if by == "region" else vocab.ALL[by].codes
     by_code = {getattr(cell, by): cell for cell in children}
     return [
-        BreakdownLevel(code=code, label=_level_label(by, code), cell=by_code.get(code))
+        BreakdownLevel(code=code, label=level_label(by, code), cell=by_code.get(code))
         for code in codes
     ]
 
@@ -209,7 +205,7 @@ def _breakdown_rows(
     children: list[Cell], *, by: str, country: str
 ) -> tuple[list[BreakdownRow], list[str]]:
     """The published levels of a breakdown, and the labels of the others ("too few answers")."""
-    levels = _breakdown_levels(children, by=by, country=country)
+    levels = breakdown_levels(children, by=by, country=country)
     rows = [BreakdownRow(label=level.label, cell=level.cell) for level in levels if level.cell]
     missing = [level.label for level in levels if level.cell is None]
     return rows, missing
@@ -228,9 +224,8 @@ def _box_rows(parent: Cell, rows: list[BreakdownRow]) -> list[charts.BoxRow]:
 EFFECT_SIZES = ((0.01, _("negligible")), (0.08, _("small")), (0.26, _("moderate")))
 
 
-def _comparison(parent: Cell, by: str) -> dict[str, Any] | None:
+def _comparison(comparison: dict[str, Any] | None) -> dict[str, Any] | None:
     """The snapshot's Kruskal-Wallis test across the published groups, in plain words."""
-    comparison = (parent.extras or {}).get("comparisons", {}).get(by)
     if not comparison:
         return None
     epsilon = float(comparison["epsilon_squared"])
@@ -253,7 +248,7 @@ def _comparison(parent: Cell, by: str) -> dict[str, Any] | None:
 
 def _shares(parent: Cell) -> list[charts.ShareBar]:
     """Shares of freelancers under each day-rate threshold, with their 95% intervals."""
-    under = selectors.cell_shares(parent).get("under", {})
+    under = answers.cell_shares(parent).get("under", {})
     return [
         charts.ShareBar(
             label=gettext("under %(amount)s")
@@ -266,7 +261,7 @@ def _shares(parent: Cell) -> list[charts.ShareBar]:
     ]
 
 
-def _page_url(name: str, parameters: dict[str, Any]) -> str:
+def page_url(name: str, parameters: dict[str, Any]) -> str:
     return f"{reverse(name)}?{urlencode(parameters)}" if parameters else reverse(name)
 
 
@@ -282,14 +277,14 @@ def _explorer_results(query: ExplorerQuery, published: PublishedSnapshot) -> dic
     """Everything the results part of the explorer shows, for a valid query (one query)."""
     cohort = query.cohort()
     by = query.by
-    parent, children = selectors.breakdown_with_parent(
-        snapshot=published.snapshot,
+    found = answers.breakdown(
+        published,
         metric=query.metric,
-        country=cohort.country,
-        year=int(cohort.year or published.years[-1]),
-        filters=cohort.filters,
+        cohort=cohort,
         by=by,
+        year=int(cohort.year or published.years[-1]),
     )
+    parent, children = found.parent, list(found.children)
     parameters: dict[str, Any] = cohort.as_dict()
     if query.figure == SALARY and query.metric == Metric.SALARY_BASE:
         parameters["basis"] = "base"
@@ -303,9 +298,9 @@ def _explorer_results(query: ExplorerQuery, published: PublishedSnapshot) -> dic
         "by": by,
         "by_label": DIMENSION_LABELS[by],
         "parent": parent,
-        "api_url": _api_url((query.figure, "breakdown"), {**parameters, "by": by}),
-        "api_cohort_url": _api_url((query.figure, "cohort"), parameters),
-        "csv_url": _page_url("benchmarks-table-csv", _explorer_parameters(query)),
+        "api_url": api_url((query.figure, "breakdown"), {**parameters, "by": by}),
+        "api_cohort_url": api_url((query.figure, "cohort"), parameters),
+        "csv_url": page_url("benchmarks-table-csv", _explorer_parameters(query)),
         "data_dictionary_url": f"{reverse('methodology')}#data",
     }
     if parent is None:
@@ -330,7 +325,7 @@ def _explorer_results(query: ExplorerQuery, published: PublishedSnapshot) -> dic
             median_label=median,
             css_class="chart--wide",
         ),
-        comparison=_comparison(parent, by),
+        comparison=_comparison(found.comparison),
         tails_published=parent.p10 is not None,
     )
     if query.figure == DAY_RATE:
@@ -351,9 +346,9 @@ def explorer(request: HttpRequest) -> HttpResponse:
     script. Invalid parameters answer 400 with the form and each error next to
     its field.
     """
-    published = _published_or_none()
+    published = published_or_none()
     if published is None:
-        return _unpublished(request)
+        return unpublished(request)
     query = explorer_query(request.GET, published=published)
     if not query.is_valid():
         context = _explorer_context(query, published, results=None)
@@ -378,7 +373,7 @@ def explorer(request: HttpRequest) -> HttpResponse:
     if as_fragment:
         return HttpResponse(fragment)
     # The fragment is our own template output, from the cache: already escaped.
-    context = _page_context(published, explorer_html=mark_safe(fragment))
+    context = page_context(published, explorer_html=mark_safe(fragment))
     if not shareable:
         return render(request, "benchmarks/explorer.html", context)
     page = render_to_string(
@@ -438,12 +433,12 @@ def _personalized(page: str, request: HttpRequest) -> str:
 def _explorer_context(
     query: ExplorerQuery, published: PublishedSnapshot, *, results: dict[str, Any] | None
 ) -> dict[str, Any]:
-    return _page_context(
+    return page_context(
         published,
         query=query,
         form=query.dressed_form(),
         figure_form=query.figure_form,
-        active_filters=active_filters(query.filterset),
+        active_filters=active_filters(query.parameters),
         ignored=[DIMENSION_LABELS[name] for name in query.ignored],
         results=results,
     )
@@ -483,11 +478,11 @@ def _factor_notes(profile: dict[str, Any], model: LogSalaryModel) -> list[dict[s
         if used == model.other_label and used not in (vocab.ALL.get(factor) or ()):
             used_label = gettext("other (groups too small to stand alone)")
         else:
-            used_label = _level_label(factor, used)
+            used_label = level_label(factor, used)
         notes.append(
             {
                 "factor": DIMENSION_LABELS[factor],
-                "given": _level_label(factor, given),
+                "given": level_label(factor, given),
                 "used": used_label,
                 "reason": gettext("too few answers for this level alone") if used != given else "",
             }
@@ -498,24 +493,24 @@ def _factor_notes(profile: dict[str, Any], model: LogSalaryModel) -> list[dict[s
 @require_safe
 def estimate(request: HttpRequest) -> HttpResponse:
     """/benchmarks/estimate/: a profile's salary estimate with its 80% prediction interval."""
-    published = _published_or_none()
+    published = published_or_none()
     if published is None:
-        return _unpublished(request)
-    filterset = estimate_filterset(request.GET, published=published)
-    context = _page_context(published, form=filterset.form)
+        return unpublished(request)
+    parameters = estimate_parameters(request.GET, published=published)
+    context = page_context(published, form=parameters.form)
     status = 200
-    if filterset.is_bound:
-        if filterset.is_valid():
-            context.update(_estimate_result(filterset, published))
+    if parameters.is_bound:
+        if parameters.is_valid():
+            context.update(_estimate_result(parameters, published))
         else:
             status = 400
     return render(request, "benchmarks/estimate.html", context, status=status)
 
 
-def _estimate_result(filterset: Any, published: PublishedSnapshot) -> dict[str, Any]:
-    cleaned = filterset.cleaned_data
+def _estimate_result(parameters: Any, published: PublishedSnapshot) -> dict[str, Any]:
+    cleaned = parameters.cleaned_data
     country, year = cleaned["country"], cleaned["year"]
-    profile = filterset.profile()
+    profile = parameters.profile()
     estimate = profile_estimate(
         snapshot=published.snapshot, country=country, year=year, profile=profile
     )
@@ -526,7 +521,7 @@ def _estimate_result(filterset: Any, published: PublishedSnapshot) -> dict[str, 
         "profile": profile,
         "experience_band": vocab.experience_band(profile["experience_years"]),
     }
-    stored = selectors.profile_model(snapshot=published.snapshot, country=country, year=year)
+    stored = lookup.profile_model(snapshot=published.snapshot, country=country, year=year)
     if estimate is None or stored is None:
         return result
     explorer_parameters = {
@@ -541,12 +536,12 @@ def _estimate_result(filterset: Any, published: PublishedSnapshot) -> dict[str, 
             "low": estimate.low,
             "high": estimate.high,
             "n": estimate.fitted_on,
-            "level": round(estimate.level * 100),
+            "level": estimate.level_percent,
             "currency": estimate.currency,
         },
         factors=_factor_notes(profile, stored.model),
         explorer_url=f"{reverse('benchmarks')}?{urlencode(explorer_parameters)}",
-        api_url=_api_url(
+        api_url=api_url(
             ("estimate", ""),
             {"country": country, "year": year}
             | {name: value for name, value in profile.items() if value not in (None, "")},
@@ -558,34 +553,32 @@ def _estimate_result(filterset: Any, published: PublishedSnapshot) -> dict[str, 
 @require_safe
 def trends(request: HttpRequest) -> HttpResponse:
     """/benchmarks/trends/: a cohort's median in every published edition, with intervals."""
-    published = _published_or_none()
+    published = published_or_none()
     if published is None:
-        return _unpublished(request)
+        return unpublished(request)
     query = trend_query(request.GET, published=published)
     template = _template(request, "benchmarks/trends.html")
-    context = _page_context(
+    context = page_context(
         published,
-        form=query.filterset.form,
-        figure=query.filterset.data.get("metric"),
-        active_filters=active_filters(query.filterset),
+        form=query.parameters.form,
+        figure=query.parameters.data.get("metric"),
+        active_filters=active_filters(query.parameters),
         ignored=[DIMENSION_LABELS[name] for name in query.ignored],
     )
     if not query.is_valid():
         return render(request, template, context, status=400)
-    cohort = query.filterset.cohort()
-    cells = selectors.trend_cells(
-        snapshot=published.snapshot,
-        metric=query.metric,
-        country=cohort.country,
-        filters=cohort.filters,
-    )
-    by_year = {cell.year: cell for cell in cells}
-    editions = [{"year": year, "cell": by_year.get(year)} for year in published.years]
-    for before, after in pairwise(editions):
-        if before["cell"] is not None and after["cell"] is not None:
-            absolute = after["cell"].p50 - before["cell"].p50
-            after["change"] = absolute
-            after["change_percent"] = round(100 * absolute / before["cell"].p50, 1)
+    cohort = query.parameters.cohort()
+    found = answers.trend(published, metric=query.metric, cohort=cohort)
+    cells = found.cells
+    editions = [
+        {"year": edition.year, "cell": edition.cell}
+        | (
+            {"change": edition.change.absolute, "change_percent": edition.change.percent}
+            if edition.change is not None
+            else {}
+        )
+        for edition in found.editions
+    ]
     points = [
         charts.TrendPoint(
             year=cell.year, p50=cell.p50, low=cell.median_ci_low, high=cell.median_ci_high, n=cell.n
@@ -610,302 +603,9 @@ def trends(request: HttpRequest) -> HttpResponse:
         chart_wide=charts.trend_chart(
             points, currency=currency, width=WIDE, css_class="chart--wide"
         ),
-        api_url=_api_url(("trends", ""), parameters),
+        api_url=api_url(("trends", ""), parameters),
     )
     return render(request, template, context)
-
-
-# --- The table on screen, as CSV ------------------------------------------------------------
-
-# Excel reads a file without a byte-order mark in the machine's legacy code page
-# ("Île-de-France" turns into "ÃŽle-de-France"), in every locale: both languages
-# get one. French Excel splits columns on ";" (the comma is its decimal mark).
-CSV_BOM = "\ufeff"
-CSV_DELIMITERS = {"fr": ";", "en": ","}
-TEXT = "text/plain; charset=utf-8"
-
-
-def _csv_delimiter() -> str:
-    return CSV_DELIMITERS.get((get_language() or "fr")[:2], ",")
-
-
-def _table_header(query: ExplorerQuery) -> list[str]:
-    """Code columns under the API's parameter names, each beside its label in the page's words."""
-    cohort = query.cohort()
-    header = ["metric", gettext("Figure"), "country", gettext("Country"), "year"]
-    for dimension in cohort.filters:
-        header += [dimension, str(DIMENSION_LABELS[dimension])]
-    header += ["by", gettext("Break down by"), "level", str(DIMENSION_LABELS[query.by])]
-    if query.by == "mission":
-        header.append("done")
-    header += [
-        "n",
-        "confidence",
-        gettext("Confidence"),
-        "currency",
-        "p10",
-        "p25",
-        "p50",
-        "p75",
-        "p90",
-        "median_ci95_low",
-        "median_ci95_high",
-        gettext("Note"),
-    ]
-    return header
-
-
-def _table_lines(query: ExplorerQuery, published: PublishedSnapshot) -> list[list[Any]]:
-    """The whole cohort, then every level of the breakdown, as the explorer shows them."""
-    cohort = query.cohort()
-    parent, children = selectors.breakdown_with_parent(
-        snapshot=published.snapshot,
-        metric=query.metric,
-        country=cohort.country,
-        year=int(cohort.year or published.years[-1]),
-        filters=cohort.filters,
-        by=query.by,
-    )
-    leading: list[Any] = [
-        query.metric,
-        str(METRIC_TITLES[query.metric]),
-        cohort.country,
-        vocab.COUNTRY.label(cohort.country),
-        cohort.year,
-    ]
-    for dimension, code in cohort.filters.items():
-        leading += [code, _level_label(dimension, code)]
-    leading += [query.by, str(DIMENSION_LABELS[query.by])]
-    too_few = gettext("Too few answers to publish")
-
-    def line(code: str, label: str, cell: Cell | None, done: bool | None) -> list[Any]:
-        figures: list[Any]
-        if cell is None:
-            figures = ["", "", "", "", "", "", "", "", "", "", "", "", too_few]
-        else:
-            figures = [
-                cell.n,
-                cell.confidence,
-                str(TIERS.get(cell.confidence, cell.confidence)),
-                cell.currency,
-                *(
-                    "" if value is None else value
-                    for value in (cell.p10, cell.p25, cell.p50, cell.p75, cell.p90)
-                ),
-                cell.median_ci_low,
-                cell.median_ci_high,
-                "",
-            ]
-        mission = [] if query.by != "mission" else ["" if done is None else str(done).lower()]
-        return [*leading, code, label, *mission, *figures]
-
-    lines = [line("", gettext("Whole cohort"), parent, None)]
-    if parent is not None:
-        levels = _breakdown_levels(children, by=query.by, country=cohort.country)
-        lines += [line(level.code, level.label, level.cell, level.done) for level in levels]
-    return lines
-
-
-@require_safe
-def explorer_csv(request: HttpRequest) -> HttpResponse:
-    """/benchmarks/table.csv: the explorer's table for the same query, in the page's language.
-
-    The whole cohort and each level of the breakdown, with codes beside labels;
-    figures as plain numbers (whole units of the currency), so a spreadsheet
-    reads them as numbers. The whole published table stays at
-    /api/v1/benchmarks/cells.csv (its columns: the methodology page).
-    """
-    published = _published_or_none()
-    if published is None:
-        return HttpResponse(gettext("No figures are published yet."), status=503, content_type=TEXT)
-    query = explorer_query(request.GET, published=published)
-    if not query.is_valid():
-        # The page's own messages (labels, what to do), one a line.
-        form = query.dressed_form()
-        messages = [
-            message
-            for bound_form in (query.figure_form, form)
-            for errors in bound_form.errors.values()
-            for message in errors
-        ]
-        return HttpResponse("\n".join(messages) + "\n", status=400, content_type=TEXT)
-    buffer = io.StringIO()
-    buffer.write(CSV_BOM)
-    writer = csv.writer(buffer, delimiter=_csv_delimiter(), lineterminator="\r\n")
-    writer.writerow(_table_header(query))
-    writer.writerows(_table_lines(query, published))
-    cohort = query.cohort()
-    name = f"cmbench-{query.figure}-{cohort.country}-{cohort.year}-by-{query.by}.csv"
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
-# --- Pay checks: where a salary or a day rate stands, without answering the survey -------------
-
-# Ordinals of the published percentile ranks, the way each language writes them.
-ORDINALS = {
-    10: _("10th"),
-    25: _("25th"),
-    50: _("50th"),
-    75: _("75th"),
-    90: _("90th"),
-}
-
-
-def _ordinal(rank: int) -> str:
-    """ "62nd" / "62e": a percentile rank as an ordinal in the reader's language."""
-    if rank in ORDINALS:
-        return str(ORDINALS[rank])
-    if (get_language() or "fr")[:2] == "fr":
-        return f"{rank}e"
-    suffix = "th" if 10 <= rank % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(rank % 10, "th")
-    return f"{rank}{suffix}"
-
-
-def _cohort_text(filters: dict[str, str]) -> str:
-    """A cohort's filters in words: "Community manager · 3–5 years · Île-de-France"."""
-    if not filters:
-        return gettext("everyone")
-    return " · ".join(_level_label(dimension, code) for dimension, code in filters.items())
-
-
-def _position_sentences(position: CohortPosition) -> tuple[str, str]:
-    """The position's headline and its plain reading, as a band where n < 50."""
-    if position.below is not None:
-        return (
-            gettext("Below the %(rank)s percentile") % {"rank": _ordinal(position.below)},
-            gettext("Lower than %(percent)s or more of this group.")
-            % {"percent": percent_text(100 - position.below)},
-        )
-    if position.above is not None:
-        return (
-            gettext("Above the %(rank)s percentile") % {"rank": _ordinal(position.above)},
-            gettext("Higher than %(percent)s or more of this group.")
-            % {"percent": percent_text(position.above)},
-        )
-    if position.band is not None and position.band[0] != position.band[1]:
-        low, high = position.band
-        return (
-            gettext("Between the %(low)s and the %(high)s percentile")
-            % {"low": _ordinal(low or 0), "high": _ordinal(high or 100)},
-            gettext("Higher than %(low)s to %(high)s of this group.")
-            % {"low": percent_text(low or 0), "high": percent_text(high or 100)},
-        )
-    rank = position.band[0] if position.band is not None else position.percentile
-    rank = int(rank or 0)
-    return (
-        gettext("Around the %(rank)s percentile") % {"rank": _ordinal(rank)},
-        gettext("Higher than about %(percent)s of this group.") % {"percent": percent_text(rank)},
-    )
-
-
-def _pay_check_result(query: PayCheckQuery, published: PublishedSnapshot) -> dict[str, Any]:
-    cleaned = query.filterset.cleaned_data
-    country, year = cleaned["country"], int(cleaned["year"])
-    position = pay_position(
-        snapshot=published.snapshot,
-        metric=query.metric,
-        country=country,
-        year=year,
-        profile=query.profile(),
-        value=query.value,
-    )
-    result: dict[str, Any] = {
-        "asked": True,
-        "country_label": vocab.COUNTRY.label(country),
-        "year": year,
-        "value": query.value,
-        "currency": vocab.CURRENCY_BY_COUNTRY[country],
-    }
-    if position is None:
-        return result
-    cell = position.cell
-    headline, reading = _position_sentences(position)
-    explorer_parameters: dict[str, Any] = {"metric": query.figure}
-    api_parameters: dict[str, Any] = {query.amount_name: _plain_amount(query.value)}
-    if query.figure == SALARY:
-        explorer_parameters["basis"] = api_parameters["basis"] = cleaned.get("basis") or "total"
-    cohort = {"country": country, "year": year, **position.filters}
-    box = charts.BoxRow.of_cell(gettext("This group"), cell, emphasis=True)
-    marker_label = gettext("Checked: %(amount)s") % {
-        "amount": money_text(query.value, cell.currency)
-    }
-
-    # An amount far outside the group would squeeze its box to a line: the marker stops
-    # at half the lowest or one and a half times the highest published figure (its
-    # label still says the amount).
-    published_figures = [value for value in (cell.p10, cell.p25, cell.p75, cell.p90) if value]
-    marker = min(
-        max(round(query.value), min(published_figures) // 2), max(published_figures) * 3 // 2
-    )
-
-    def chart(width: int, css_class: str) -> Any:
-        return charts.box_plot(
-            [box],
-            currency=cell.currency,
-            width=width,
-            median_label=gettext("median"),
-            marker=marker,
-            marker_label=marker_label,
-            css_class=css_class,
-        )
-
-    result.update(
-        position=position,
-        cell=cell,
-        headline=headline,
-        reading=reading,
-        cohort_labels=[
-            (DIMENSION_LABELS[dimension], _level_label(dimension, code))
-            for dimension, code in position.filters.items()
-        ],
-        narrower=[_cohort_text(filters) for filters in position.narrower],
-        explorer_url=_page_url("benchmarks", {**explorer_parameters, **cohort}),
-        api_url=_api_url((f"{query.figure}-position", ""), {**api_parameters, **cohort}),
-        chart_narrow=chart(NARROW, "chart--narrow"),
-        chart_wide=chart(WIDE, "chart--wide"),
-        tails_published=cell.p10 is not None,
-    )
-    return result
-
-
-def _plain_amount(value: float) -> str:
-    """An amount as the API reads it: 38000, or 450.5 (no grouping, no trailing .0)."""
-    return f"{value:.2f}".rstrip("0").rstrip(".")
-
-
-def _pay_check(request: HttpRequest, figure: str) -> HttpResponse:
-    published = _published_or_none()
-    if published is None:
-        return _unpublished(request)
-    query = pay_check_query(request.GET, figure=figure, published=published)
-    context = _page_context(
-        published,
-        form=query.filterset.form,
-        figure=figure,
-        amount_field=query.filterset.form[query.amount_name],
-        band_from=TIER_HIGH_FROM,
-    )
-    status = 200
-    if query.is_bound:
-        if query.is_valid():
-            context.update(_pay_check_result(query, published))
-        else:
-            status = 400
-    return render(request, "benchmarks/pay_check.html", context, status=status)
-
-
-@require_safe
-def salary_check(request: HttpRequest) -> HttpResponse:
-    """/benchmarks/salary-check/: where a gross annual salary stands, in its narrowest cohort."""
-    return _pay_check(request, SALARY)
-
-
-@require_safe
-def day_rate_check(request: HttpRequest) -> HttpResponse:
-    """/benchmarks/day-rate-check/: where a freelance day rate stands, in its narrowest cohort."""
-    return _pay_check(request, DAY_RATE)
 
 
 def _data_dictionary() -> list[tuple[str, str]]:
@@ -988,8 +688,8 @@ def methodology(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "methodology.html",
-        _page_context(
-            _published_or_none(),
+        page_context(
+            published_or_none(),
             tier_medium=TIER_MEDIUM_FROM,
             tier_high=TIER_HIGH_FROM,
             fence_k=f"{FENCE_K:g}",

@@ -1,14 +1,16 @@
-"""The query parameters of a benchmark read: one set of FilterSets for the API and the pages.
+"""The query parameters of a benchmark read: one set of classes for the API and the pages.
 
-A FilterSet here filters no queryset: it validates parameters as a form and
-hands the cohort to the selectors, the only readers of published figures
-(`filterset.cohort()`, `filterset.cleaned_data`). The same class serves a page
-(`filterset.form` renders the filters as <select> fields) and the API (its
-`errors` name each parameter), so the two cannot accept different input.
+Plain, owned parsing of single-cohort queries (nothing here filters a
+queryset: figures are looked up in the published snapshot by
+`benchmarks.read`). A `Parameters` class declares its `Parameter`s; the same
+class serves a page (`parameters.form` renders them as <select> fields, its
+`clean()` runs the same rules) and the API (`parameters.errors` names each
+parameter; `api.views.query_parameters` turns the declarations into the
+OpenAPI description), so the two cannot accept different input.
 
-    filterset = DayRateFilterSet(request.GET, snapshot=selectors.published_snapshot())
-    if filterset.is_valid():
-        cell = selectors.cell_lookup(snapshot=..., **filterset.cohort().lookup())
+    parameters = DayRateParameters(request.GET, snapshot=lookup.published_snapshot())
+    if parameters.is_valid():
+        answer = answers.cohort_answer(published, metric=..., cohort=parameters.cohort())
 
 What is refused, each with a message that names the parameter: a value not
 in the vocabulary (the message lists the allowed codes), a parameter given
@@ -20,27 +22,28 @@ with some), an amount that is not a positive number, and — with
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
-import django_filters
 from django import forms
-from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import QueryDict
 from django.utils.translation import gettext, gettext_lazy, ngettext_lazy
 
-from benchmarks.models import DIMENSIONS, Cell
-from benchmarks.selectors import PublishedSnapshot
-from benchmarks.snapshots import BREAKDOWN_MAX_FILTERS, DAY_RATE_DIMENSIONS
+from benchmarks.layout import BREAKDOWN_MAX_FILTERS, DAY_RATE_DIMENSIONS, DIMENSIONS
+from benchmarks.models import Metric
+from benchmarks.present.fields import (
+    MAX_VALUE_LENGTH,
+    AmountField,
+    CodeField,
+    WholeNumberField,
+    allowed_codes,
+)
+from benchmarks.read.answers import Cohort
+from benchmarks.read.lookup import PublishedSnapshot
 from surveys import vocabulary as vocab
 from surveys.validation import FIELDS_BY_NAME
 
-# Longer values are refused before they are looked at: no code is longer than
-# 24 characters, no amount longer than a dozen digits.
-MAX_VALUE_LENGTH = 64
 # Parameters every endpoint tolerates: the language of messages, DRF's format.
 COMMON_PARAMETERS = frozenset({"lang", "format"})
 # The snapshot computes the mission breakdown for cohorts with at most this many
@@ -48,8 +51,6 @@ COMMON_PARAMETERS = frozenset({"lang", "format"})
 # `Snapshot.parameters["breakdown_max_filters"]`, which wins.
 DEFAULT_BREAKDOWN_MAX_FILTERS = BREAKDOWN_MAX_FILTERS
 
-UNKNOWN_CODE = gettext_lazy("Unknown %(parameter)s %(value)s. Allowed values: %(allowed)s.")
-TOO_LONG = gettext_lazy("The value of %(parameter)s is too long (at most %(max)d characters).")
 REPEATED = gettext_lazy("Give %(parameter)s once: it was repeated.")
 ONE_COUNTRY = gettext_lazy(
     "Give one country: benchmarks never mix currencies. Allowed values: %(allowed)s."
@@ -59,11 +60,6 @@ REGION_OUTSIDE_COUNTRY = gettext_lazy(
     "Regions of %(country)s: %(allowed)s."
 )
 UNKNOWN_PARAMETER = gettext_lazy("Unknown parameter %(parameter)s. Accepted: %(allowed)s.")
-REQUIRED = gettext_lazy("%(parameter)s is required, e.g. %(parameter)s=%(example)s.")
-NOT_A_NUMBER = gettext_lazy("%(parameter)s must be a number, e.g. %(parameter)s=%(example)s.")
-NOT_POSITIVE = gettext_lazy("%(parameter)s must be greater than 0.")
-TOO_LARGE = gettext_lazy("%(parameter)s must be at most %(max)s.")
-NOT_WHOLE_YEARS = gettext_lazy("%(parameter)s must be a whole number from %(min)d to %(max)d.")
 UNKNOWN_YEAR = gettext_lazy(
     "No figures are published for edition %(value)s. Published editions: %(allowed)s."
 )
@@ -83,170 +79,26 @@ EMPLOYER_FOR_DAY_RATES = gettext_lazy(
 )
 
 
-def _allowed(codes: Sequence[str]) -> str:
-    return ", ".join(codes)
+# The figures a query reads: salaries of employees, or day rates of freelancers.
+SALARY, DAY_RATE = "salary", "day-rate"
 
 
-def _shallow_copy(thing: Any) -> Any:
-    copied = object.__new__(type(thing))
-    copied.__dict__.update(thing.__dict__)
-    return copied
+def metric_of(figure: str, basis: str | None) -> str:
+    """The snapshot's metric of a figure and a pay basis: salary + base -> salary_base.
 
-
-class QuickCopyField(forms.Field):
-    """A field a form copies cheaply: a form copies its fields on every request.
-
-    Django's deep copy walks each field generically, and ChoiceField also
-    copies and re-normalizes every (code, lazy label) pair: together they cost
-    more than the whole cohort lookup. What a request may change is copied
-    (widget, its attrs, messages, validators); the rest, choices included, is
-    constant and shared.
+    `basis` ("total", the default, or "base") only applies to salaries.
     """
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> QuickCopyField:
-        result = _shallow_copy(self)
-        memo[id(self)] = result
-        result.widget = _shallow_copy(self.widget)
-        result.widget.attrs = self.widget.attrs.copy()
-        result.error_messages = self.error_messages.copy()
-        result.validators = self.validators[:]
-        return result
+    if figure == DAY_RATE:
+        return Metric.DAY_RATE
+    return Metric.SALARY_BASE if basis == "base" else Metric.SALARY
 
 
-class CodeField(QuickCopyField, forms.ChoiceField):
-    """One code of a vocabulary, or empty; refusals name the parameter and the allowed codes."""
-
-    def __init__(self, *, parameter: str, codes: Sequence[str], **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.parameter = parameter
-        self.codes = tuple(codes)
-        self._code_set = frozenset(self.codes)
-
-    def to_python(self, value: Any) -> str:
-        text = super().to_python(value).strip()
-        if len(text) > MAX_VALUE_LENGTH:
-            raise ValidationError(
-                TOO_LONG,
-                code="too_long",
-                params={"parameter": self.parameter, "max": MAX_VALUE_LENGTH},
-            )
-        return text
-
-    def validate(self, value: Any) -> None:
-        if value in self.empty_values:
-            if self.required:
-                raise ValidationError(
-                    REQUIRED,
-                    code="required",
-                    params={"parameter": self.parameter, "example": self.codes[0]},
-                )
-            return
-        if value not in self._code_set:
-            raise ValidationError(
-                UNKNOWN_CODE,
-                code="invalid_choice",
-                params={
-                    "parameter": self.parameter,
-                    "value": value,
-                    "allowed": _allowed(self.codes),
-                },
-            )
-
-
-class AmountField(QuickCopyField):
-    """A positive amount of money (salary, day rate): digits with an optional decimal point."""
-
-    widget = forms.NumberInput
-
-    def __init__(self, *, parameter: str, maximum: int, example: int, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.parameter = parameter
-        self.maximum = maximum
-        self.example = example
-
-    def to_python(self, value: Any) -> float | None:
-        text = "" if value is None else str(value).strip()
-        if text == "":
-            return None
-        params = {"parameter": self.parameter, "example": self.example}
-        if len(text) > MAX_VALUE_LENGTH:
-            raise ValidationError(
-                TOO_LONG,
-                code="too_long",
-                params={"parameter": self.parameter, "max": MAX_VALUE_LENGTH},
-            )
-        try:
-            amount = float(text)
-        except ValueError:
-            raise ValidationError(NOT_A_NUMBER, code="invalid", params=params) from None
-        if not math.isfinite(amount):
-            raise ValidationError(NOT_A_NUMBER, code="invalid", params=params)
-        if amount <= 0:
-            raise ValidationError(NOT_POSITIVE, code="min_value", params=params)
-        if amount > self.maximum:
-            raise ValidationError(
-                TOO_LARGE,
-                code="max_value",
-                params={"parameter": self.parameter, "max": f"{self.maximum:,}".replace(",", " ")},
-            )
-        return amount
-
-    def validate(self, value: Any) -> None:
-        if value is None and self.required:
-            raise ValidationError(
-                REQUIRED,
-                code="required",
-                params={"parameter": self.parameter, "example": self.example},
-            )
-
-
-class WholeNumberField(QuickCopyField):
-    """A whole number within bounds (experience years, an edition's year)."""
-
-    widget = forms.NumberInput
-
-    def __init__(
-        self, *, parameter: str, minimum: int, maximum: int, example: int, **kwargs: Any
-    ) -> None:
-        super().__init__(**kwargs)
-        self.parameter = parameter
-        self.minimum = minimum
-        self.maximum = maximum
-        self.example = example
-
-    def to_python(self, value: Any) -> int | None:
-        text = "" if value is None else str(value).strip()
-        if text == "":
-            return None
-        params = {"parameter": self.parameter, "min": self.minimum, "max": self.maximum}
-        if len(text) > MAX_VALUE_LENGTH:
-            raise ValidationError(
-                TOO_LONG,
-                code="too_long",
-                params={"parameter": self.parameter, "max": MAX_VALUE_LENGTH},
-            )
-        # Digits only: int() would also take "+4", " 4", "٤" or "4_0".
-        if not (text.isascii() and text.isdigit()):
-            raise ValidationError(NOT_WHOLE_YEARS, code="invalid", params=params)
-        number = int(text)
-        if not self.minimum <= number <= self.maximum:
-            raise ValidationError(NOT_WHOLE_YEARS, code="out_of_range", params=params)
-        return number
-
-    def validate(self, value: Any) -> None:
-        if value is None and self.required:
-            raise ValidationError(
-                REQUIRED,
-                code="required",
-                params={"parameter": self.parameter, "example": self.example},
-            )
-
-
-class ParameterFilter(django_filters.Filter):
-    """A parameter validated by a field that knows its own name (for the messages).
+class Parameter:
+    """One query parameter: its form field, its documentation, its default.
 
     `description` documents it (OpenAPI, a page's help text); `codes` are its
     allowed values when it takes a code; `default` applies when it is absent.
+    The name is the attribute's it is assigned to in a `Parameters` class.
     """
 
     def __init__(
@@ -260,30 +112,46 @@ class ParameterFilter(django_filters.Filter):
         label: Any = None,
         **field_options: Any,
     ) -> None:
-        super().__init__(label=label, required=required)
+        self.name = ""
         self.description = description
         self.codes = tuple(codes)
         self.default = default
         self.example = example if example is not None else (self.codes[0] if codes else None)
         self.required = required
+        self.label = label
         self.field_options = field_options
 
-    def make_field(self) -> forms.Field:
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def make_field(self) -> forms.Field:  # pragma: no cover - every parameter defines it
         raise NotImplementedError
 
     @property
     def field(self) -> forms.Field:
+        """The form field that cleans this parameter, built once (fields keep no request state)."""
         if not hasattr(self, "_field"):
             self._field = self.make_field()
         return self._field
 
+    def schema(self) -> dict[str, Any]:  # pragma: no cover - every parameter defines it
+        """The parameter's JSON schema, for the OpenAPI description."""
+        raise NotImplementedError
 
-class CodeFilter(ParameterFilter):
+    def _with_default(self, schema: dict[str, Any]) -> dict[str, Any]:
+        if self.default is not None:
+            schema["default"] = self.default
+        return schema
+
+
+class CodeParameter(Parameter):
+    """A code of a vocabulary (or of a short list), or empty for "all"."""
+
     def make_field(self) -> forms.Field:
         choices = self.field_options.get("choices") or [(code, code) for code in self.codes]
         empty = [] if self.required else [("", gettext_lazy("all"))]
         return CodeField(
-            parameter=self.field_name,
+            parameter=self.name,
             codes=self.codes,
             choices=[*empty, *choices],
             required=self.required,
@@ -291,11 +159,16 @@ class CodeFilter(ParameterFilter):
             help_text=self.description,
         )
 
+    def schema(self) -> dict[str, Any]:
+        return self._with_default({"type": "string", "enum": list(self.codes)})
 
-class AmountFilter(ParameterFilter):
+
+class AmountParameter(Parameter):
+    """A positive amount of money, at most `maximum`."""
+
     def make_field(self) -> forms.Field:
         return AmountField(
-            parameter=self.field_name,
+            parameter=self.name,
             maximum=self.field_options["maximum"],
             example=int(self.example or 0),
             required=self.required,
@@ -303,11 +176,23 @@ class AmountFilter(ParameterFilter):
             help_text=self.description,
         )
 
+    def schema(self) -> dict[str, Any]:
+        return self._with_default(
+            {
+                "type": "number",
+                "minimum": 0,
+                "exclusiveMinimum": True,
+                "maximum": self.field_options["maximum"],
+            }
+        )
 
-class WholeNumberFilter(ParameterFilter):
+
+class WholeNumberParameter(Parameter):
+    """A whole number from `minimum` to `maximum`."""
+
     def make_field(self) -> forms.Field:
         return WholeNumberField(
-            parameter=self.field_name,
+            parameter=self.name,
             minimum=self.field_options["minimum"],
             maximum=self.field_options["maximum"],
             example=int(self.example or 0),
@@ -316,10 +201,19 @@ class WholeNumberFilter(ParameterFilter):
             help_text=self.description,
         )
 
+    def schema(self) -> dict[str, Any]:
+        return self._with_default(
+            {
+                "type": "integer",
+                "minimum": self.field_options["minimum"],
+                "maximum": self.field_options["maximum"],
+            }
+        )
 
-def _vocabulary_filter(name: str, description: str, label: Any) -> CodeFilter:
+
+def _vocabulary_parameter(name: str, description: str, label: Any) -> CodeParameter:
     vocabulary = vocab.ALL[name]
-    return CodeFilter(
+    return CodeParameter(
         codes=vocabulary.codes, choices=vocabulary.choices, description=description, label=label
     )
 
@@ -332,33 +226,6 @@ def _region_choices() -> list[tuple[Any, list[tuple[str, Any]]]]:
     ]
 
 
-@dataclass(frozen=True)
-class Cohort:
-    """A validated cohort: one country, one edition (None for trends) and its filters.
-
-    `filters` holds the dimensions that are set, in the order of DIMENSIONS.
-    """
-
-    country: str
-    year: int | None
-    filters: dict[str, str] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, str | int]:
-        """The cohort as the API echoes it: {"country": "FR", "year": 2026, "experience": ...}."""
-        echo: dict[str, str | int] = {"country": self.country}
-        if self.year is not None:
-            echo["year"] = self.year
-        echo.update(self.filters)
-        return echo
-
-    def lookup(self) -> dict[str, Any]:
-        """Keyword arguments of `selectors.cell_lookup` and its siblings."""
-        arguments: dict[str, Any] = {"country": self.country, "filters": self.filters}
-        if self.year is not None:
-            arguments["year"] = self.year
-        return arguments
-
-
 class _Fields(dict[str, forms.Field]):
     """A form's fields, copied field by field (QuickCopyField), without deepcopy's walk."""
 
@@ -366,62 +233,97 @@ class _Fields(dict[str, forms.Field]):
         return {name: field.__deepcopy__(memo) for name, field in self.items()}
 
 
-class ParametersForm(forms.Form):
-    """The form of a BenchmarkFilterSet: its fields, then the filterset's cross-field rules."""
+class Checked(Protocol):
+    """What the cross-field rules (`Parameters.check`) read and write while checking.
 
-    filterset: BenchmarkFilterSet | None = None
+    A page's Django form offers it as it is; the API's `Parse` offers the same
+    few members, so one set of rules serves both.
+    """
+
+    data: Any
+    fields: Mapping[str, forms.Field]
+
+    @property
+    def errors(self) -> Mapping[str, Any]: ...
+
+    def add_error(self, field: str | None, error: Any) -> None: ...
+
+    def add_prefix(self, field_name: str) -> str: ...
+
+
+class ParametersForm(forms.Form):
+    """A page's form of a `Parameters` class: its fields, then its cross-field rules."""
+
+    parameters: Parameters | None = None
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        if self.filterset is not None:
-            self.filterset.check_parameters(self, cleaned)
+        if self.parameters is not None:
+            self.parameters.check(self, cleaned)
         return cleaned
 
 
-class Validation:
-    """A ParametersForm's validation without building the form: the same fields, the same rules.
+class Parse:
+    """The API's parse of a query: each value cleaned by its field, then the same rules.
 
     The API validates on every request and renders no form; a Django form
     copies every field and wraps each in a BoundField first, which costs as
     much as the rest of a cohort lookup. This cleans each value with the
-    filterset's own fields (read-only: cleaning changes no field), then calls
-    `check_parameters` with itself in the form's place: it offers what that
-    method uses of a form (`data`, `fields`, `errors`, `add_error`,
-    `add_prefix`, `cleaned_data`). A page still gets a real form from
-    `filterset.form`, whose `clean()` runs the same rules.
+    parameters' own fields (read-only: cleaning changes no field), then runs
+    `Parameters.check` on itself (the `Checked` members). A page gets a real
+    form from `Parameters.form`, whose `clean()` runs the same rules.
     """
 
-    def __init__(
-        self, filterset: BenchmarkFilterSet, fields: Mapping[str, forms.Field], data: Any
-    ) -> None:
-        self.fields = fields
-        self.data = data
-        self.prefix = filterset.form_prefix
+    def __init__(self, parameters: Parameters) -> None:
+        self.fields: Mapping[str, forms.Field] = parameters.form_class().base_fields
+        self.data = parameters.data
+        self.prefix = parameters.prefix
         self.errors: dict[str, list[ValidationError]] = {}
         self.cleaned_data: dict[str, Any] = {}
-        for name, parameter_field in fields.items():
+        for name, parameter_field in self.fields.items():
             try:
-                self.cleaned_data[name] = parameter_field.clean(data.get(self.add_prefix(name)))
+                self.cleaned_data[name] = parameter_field.clean(
+                    self.data.get(self.add_prefix(name))
+                )
             except ValidationError as error:
                 self.errors.setdefault(name, []).extend(error.error_list)
-        filterset.check_parameters(self, self.cleaned_data)
+        parameters.check(self, self.cleaned_data)
 
-    def add_prefix(self, name: str) -> str:
-        return f"{self.prefix}-{name}" if self.prefix else name
+    def add_prefix(self, field_name: str) -> str:
+        return f"{self.prefix}-{field_name}" if self.prefix else field_name
 
-    def add_error(self, name: str, error: ValidationError | str) -> None:
+    def add_error(self, field: str | None, error: ValidationError | str) -> None:
+        name = field or NON_FIELD_ERRORS
         error = error if isinstance(error, ValidationError) else ValidationError(error)
         self.errors.setdefault(name, []).extend(error.error_list)
         self.cleaned_data.pop(name, None)
 
 
-class BenchmarkFilterSet(django_filters.FilterSet):
-    """Base of every benchmark FilterSet; `snapshot` gives the published editions."""
+class Parameters:
+    """The parameters of one kind of benchmark read, declared as class attributes.
 
-    class Meta:
-        model = Cell
-        fields: list[str] = []
-        form = ParametersForm
+    Subclasses declare `Parameter`s and inherit their bases' (in the bases'
+    order); setting an inherited name to None removes it (day rates have no
+    employer). `declared` holds them, in order: the order of a page's fields,
+    of the API's error messages and of the OpenAPI parameters.
+    """
+
+    declared: ClassVar[dict[str, Parameter]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        own = {name: value for name, value in vars(cls).items() if isinstance(value, Parameter)}
+        removed = {name for name, value in vars(cls).items() if value is None}
+        declared: dict[str, Parameter] = {}
+        for base in cls.__bases__:
+            for name, parameter in getattr(base, "declared", {}).items():
+                if name not in removed and name not in declared:
+                    declared[name] = parameter
+        declared.update(own)
+        cls.declared = declared
+        cls._form_class = None
+
+    _form_class: ClassVar[type[ParametersForm] | None] = None
 
     def __init__(
         self,
@@ -431,66 +333,59 @@ class BenchmarkFilterSet(django_filters.FilterSet):
         strict: bool = True,
         prefix: str | None = None,
     ) -> None:
-        # Not BaseFilterSet.__init__: it deep-copies every filter and builds a
-        # queryset for each request, and these filters hold no state of a
-        # request (each one's form field is copied by the form, as usual).
         self.is_bound = data is not None
         self.data = data if data is not None else QueryDict()
-        self.queryset = None
-        self.request = None
-        self.form_prefix = prefix
-        self.filters = self.base_filters
+        self.prefix = prefix
         self.snapshot = snapshot
         self.strict = strict
 
     @classmethod
-    def get_form_class(cls) -> type[ParametersForm]:  # type: ignore[override]
-        """The form of this FilterSet's parameters, built once per class (not per request)."""
-        form_class = cls.__dict__.get("_form_class")
-        if form_class is None:
-            fields = {name: parameter.field for name, parameter in cls.base_filters.items()}
-            form_class = type(f"{cls.__name__}Form", (cls._meta.form,), fields)
+    def form_class(cls) -> type[ParametersForm]:
+        """The page form of these parameters, built once per class (not per request)."""
+        if cls._form_class is None:
+            fields = {name: parameter.field for name, parameter in cls.declared.items()}
+            form_class = type(f"{cls.__name__}Form", (ParametersForm,), fields)
             form_class.base_fields = _Fields(form_class.base_fields)
             cls._form_class = form_class
-        return form_class
+        return cls._form_class
 
     @property
     def form(self) -> ParametersForm:
-        form: ParametersForm = super().form
-        form.filterset = self
-        return form
-
-    @property
-    def qs(self) -> QuerySet[Cell]:
-        raise NotImplementedError(
-            "Benchmark FilterSets only validate: read figures through benchmarks.selectors."
-        )
+        """The parameters as a page's form (bound when the query is), made once."""
+        if not hasattr(self, "_form"):
+            form_class = self.form_class()
+            if self.is_bound:
+                self._form = form_class(self.data, prefix=self.prefix)
+            else:
+                self._form = form_class(prefix=self.prefix)
+            self._form.parameters = self
+        return self._form
 
     def unknown_parameters(self) -> list[str]:
         """Parameters this endpoint does not take (refused when `strict`)."""
         if not self.strict or not self.is_bound:
             return []
-        known = set(self.filters) | COMMON_PARAMETERS
+        known = set(self.declared) | COMMON_PARAMETERS
         return sorted(name for name in self.data if name not in known)
 
     @property
-    def validation(self) -> Validation:
+    def parse(self) -> Parse:
         """The parameters checked, once (a form's validation, without the form)."""
-        if not hasattr(self, "_validation"):
-            self._validation = Validation(self, self.get_form_class().base_fields, self.data)
-        return self._validation
+        if not hasattr(self, "_parse"):
+            self._parse = Parse(self)
+        return self._parse
 
     def is_valid(self) -> bool:
-        return bool(self.is_bound and not self.validation.errors and not self.unknown_parameters())
+        return bool(self.is_bound and not self.parse.errors and not self.unknown_parameters())
 
     @property
     def errors(self) -> dict[str, list[str]]:
         """Messages by parameter name, in the active language."""
         errors: dict[str, list[str]] = {
             name: [message for error in messages for message in error]
-            for name, messages in self.validation.errors.items()
+            for name, messages in self.parse.errors.items()
         }
-        accepted = _allowed(list(self.filters))
+        accepted = allowed_codes(list(self.declared))
         for name in self.unknown_parameters():
             # An unknown name is echoed back: keep it short.
             errors[name[:MAX_VALUE_LENGTH]] = [
@@ -503,22 +398,21 @@ class BenchmarkFilterSet(django_filters.FilterSet):
     def cleaned_data(self) -> dict[str, Any]:
         """Every parameter's value, defaults applied; call `is_valid()` first (a copy each time)."""
         if not hasattr(self, "_cleaned_data"):
-            cleaned = dict(self.validation.cleaned_data)
-            for name, parameter in self.filters.items():
-                if cleaned.get(name) in (None, "") and isinstance(parameter, ParameterFilter):
+            cleaned = dict(self.parse.cleaned_data)
+            for name in self.declared:
+                if cleaned.get(name) in (None, ""):
                     cleaned[name] = self.default_of(name)
             self._cleaned_data = cleaned
         return dict(self._cleaned_data)
 
     def default_of(self, name: str) -> Any:
         """The value a parameter takes when it is absent."""
-        parameter = self.filters[name]
-        return parameter.default if isinstance(parameter, ParameterFilter) else None
+        return self.declared[name].default
 
-    def check_parameters(self, form: forms.Form | Validation, cleaned: dict[str, Any]) -> None:
+    def check(self, form: Checked, cleaned: dict[str, Any]) -> None:
         """Cross-field rules; a subclass adds its own after calling this one.
 
-        `form` is the page's form, or the API's Validation standing in for it.
+        `form` is the page's form, or the API's `Parse` standing in for it.
         """
         data = form.data
         if hasattr(data, "getlist"):
@@ -530,7 +424,7 @@ class BenchmarkFilterSet(django_filters.FilterSet):
                             ValidationError(
                                 ONE_COUNTRY,
                                 code="repeated",
-                                params={"allowed": _allowed(vocab.COUNTRY.codes)},
+                                params={"allowed": allowed_codes(vocab.COUNTRY.codes)},
                             ),
                         )
                     else:
@@ -540,42 +434,42 @@ class BenchmarkFilterSet(django_filters.FilterSet):
                         )
 
 
-class CohortFilterSet(BenchmarkFilterSet):
+class CohortParameters(Parameters):
     """The filters of a salary cohort: country, edition and the six dimensions."""
 
-    country = CodeFilter(
+    country = CodeParameter(
         codes=vocab.COUNTRY.codes,
         choices=vocab.COUNTRY.choices,
         default=vocab.DEFAULT_COUNTRY,
         description="ISO 3166-1 alpha-2; one country at a time (its currency). Default FR.",
         label=gettext_lazy("Country"),
     )
-    year = WholeNumberFilter(
+    year = WholeNumberParameter(
         minimum=1900,
         maximum=2999,
         example=2026,
         description="Survey edition; default the latest published one.",
         label=gettext_lazy("Edition"),
     )
-    region = CodeFilter(
+    region = CodeParameter(
         codes=vocab.REGION.codes,
         choices=_region_choices(),
         description="ISO 3166-2 region; it must belong to `country`.",
         label=gettext_lazy("Region"),
     )
-    experience = _vocabulary_filter(
+    experience = _vocabulary_parameter(
         "experience", "Years in community / social media roles.", gettext_lazy("Experience")
     )
-    education = _vocabulary_filter(
+    education = _vocabulary_parameter(
         "education", "Highest level of education.", gettext_lazy("Education")
     )
-    employer_size = _vocabulary_filter(
+    employer_size = _vocabulary_parameter(
         "employer_size", "Employer's number of employees.", gettext_lazy("Employer size")
     )
-    employer_type = _vocabulary_filter(
+    employer_type = _vocabulary_parameter(
         "employer_type", "Kind of employer.", gettext_lazy("Employer type")
     )
-    role = _vocabulary_filter("role", "The closest role.", gettext_lazy("Role"))
+    role = _vocabulary_parameter("role", "The closest role.", gettext_lazy("Role"))
 
     # The dimensions this kind of cohort can filter on.
     dimensions: ClassVar[tuple[str, ...]] = DIMENSIONS
@@ -585,8 +479,8 @@ class CohortFilterSet(BenchmarkFilterSet):
             return self.snapshot.latest_year if self.snapshot is not None else None
         return super().default_of(name)
 
-    def check_parameters(self, form: forms.Form | Validation, cleaned: dict[str, Any]) -> None:
-        super().check_parameters(form, cleaned)
+    def check(self, form: Checked, cleaned: dict[str, Any]) -> None:
+        super().check(form, cleaned)
         country = cleaned.get("country") or vocab.DEFAULT_COUNTRY
         region = cleaned.get("region")
         if region and "country" not in form.errors:
@@ -601,7 +495,7 @@ class CohortFilterSet(BenchmarkFilterSet):
                             "region": region,
                             "country": country,
                             "its_country": vocab.COUNTRY_OF_REGION[region],
-                            "allowed": _allowed(regions),
+                            "allowed": allowed_codes(regions),
                         },
                     ),
                 )
@@ -615,7 +509,7 @@ class CohortFilterSet(BenchmarkFilterSet):
                     code="unknown_year",
                     params={
                         "value": year,
-                        "allowed": _allowed([str(y) for y in self.snapshot.years]),
+                        "allowed": allowed_codes([str(y) for y in self.snapshot.years]),
                     },
                 ),
             )
@@ -629,15 +523,15 @@ class CohortFilterSet(BenchmarkFilterSet):
             filters={
                 dimension: cleaned[dimension]
                 for dimension in DIMENSIONS
-                if dimension in self.filters and cleaned.get(dimension)
+                if dimension in self.declared and cleaned.get(dimension)
             },
         )
 
 
-class SalaryFilterSet(CohortFilterSet):
+class SalaryParameters(CohortParameters):
     """GET salaries/: a salary cohort, on total pay (base + variable) or base pay."""
 
-    basis = CodeFilter(
+    basis = CodeParameter(
         codes=("total", "base"),
         default="total",
         description="total: base + variable pay (default); base: base salary only.",
@@ -645,7 +539,7 @@ class SalaryFilterSet(CohortFilterSet):
     )
 
 
-class DayRateFilterSet(CohortFilterSet):
+class DayRateParameters(CohortParameters):
     """GET day-rates/: a cohort of freelancers (no employer: no employer filters)."""
 
     employer_size = None  # type: ignore[assignment]
@@ -656,7 +550,7 @@ class DayRateFilterSet(CohortFilterSet):
 class BreakdownMixin:
     """`by`: the dimension (or `mission`) a cohort is broken down along."""
 
-    def check_by(self, form: forms.Form | Validation, cleaned: dict[str, Any]) -> None:
+    def check_by(self, form: Checked, cleaned: dict[str, Any]) -> None:
         by = cleaned.get("by")
         if not by:
             return
@@ -676,34 +570,34 @@ class BreakdownMixin:
                 )
 
 
-class SalaryBreakdownFilterSet(BreakdownMixin, SalaryFilterSet):
-    by = CodeFilter(
+class SalaryBreakdownParameters(BreakdownMixin, SalaryParameters):
+    by = CodeParameter(
         codes=(*DIMENSIONS, "mission"),
         required=True,
         description="The dimension to break the cohort down along, or `mission`.",
         label=gettext_lazy("Break down by"),
     )
 
-    def check_parameters(self, form: forms.Form | Validation, cleaned: dict[str, Any]) -> None:
-        super().check_parameters(form, cleaned)
+    def check(self, form: Checked, cleaned: dict[str, Any]) -> None:
+        super().check(form, cleaned)
         self.check_by(form, cleaned)
 
 
-class DayRateBreakdownFilterSet(BreakdownMixin, DayRateFilterSet):
-    by = CodeFilter(
+class DayRateBreakdownParameters(BreakdownMixin, DayRateParameters):
+    by = CodeParameter(
         codes=(*DAY_RATE_DIMENSIONS, "mission"),
         required=True,
         description="The dimension to break the cohort down along, or `mission`.",
         label=gettext_lazy("Break down by"),
     )
 
-    def check_parameters(self, form: forms.Form | Validation, cleaned: dict[str, Any]) -> None:
-        super().check_parameters(form, cleaned)
+    def check(self, form: Checked, cleaned: dict[str, Any]) -> None:
+        super().check(form, cleaned)
         self.check_by(form, cleaned)
 
 
-class SalaryPositionFilterSet(SalaryFilterSet):
-    salary = AmountFilter(
+class SalaryPositionParameters(SalaryParameters):
+    salary = AmountParameter(
         required=True,
         maximum=FIELDS_BY_NAME["base_salary"].max or 10_000_000,
         example=38000,
@@ -712,8 +606,8 @@ class SalaryPositionFilterSet(SalaryFilterSet):
     )
 
 
-class DayRatePositionFilterSet(DayRateFilterSet):
-    rate = AmountFilter(
+class DayRatePositionParameters(DayRateParameters):
+    rate = AmountParameter(
         required=True,
         maximum=FIELDS_BY_NAME["day_rate"].max or 100_000,
         example=350,
@@ -722,25 +616,25 @@ class DayRatePositionFilterSet(DayRateFilterSet):
     )
 
 
-class TrendFilterSet(CohortFilterSet):
+class TrendParameters(CohortParameters):
     """GET trends/: one cohort in every published edition (no `year`)."""
 
     year = None  # type: ignore[assignment]
-    metric = CodeFilter(
+    metric = CodeParameter(
         codes=("salary", "day-rate"),
         default="salary",
         description="salary (default) or day-rate.",
         label=gettext_lazy("Figure"),
     )
-    basis = CodeFilter(
+    basis = CodeParameter(
         codes=("total", "base"),
         default="total",
         description="For salaries: total (default) or base pay.",
         label=gettext_lazy("Pay"),
     )
 
-    def check_parameters(self, form: forms.Form | Validation, cleaned: dict[str, Any]) -> None:
-        super().check_parameters(form, cleaned)
+    def check(self, form: Checked, cleaned: dict[str, Any]) -> None:
+        super().check(form, cleaned)
         if cleaned.get("metric") == "day-rate":
             for name in ("employer_size", "employer_type"):
                 if cleaned.get(name):
@@ -752,11 +646,11 @@ class TrendFilterSet(CohortFilterSet):
                     )
 
 
-class EstimateFilterSet(CohortFilterSet):
+class EstimateParameters(CohortParameters):
     """GET estimate/: a profile for the log-salary model (experience in years, not a band)."""
 
     experience = None  # type: ignore[assignment]
-    experience_years = WholeNumberFilter(
+    experience_years = WholeNumberParameter(
         required=True,
         minimum=FIELDS_BY_NAME["experience_years"].min or 0,
         maximum=FIELDS_BY_NAME["experience_years"].max or 50,

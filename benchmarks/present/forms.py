@@ -1,19 +1,19 @@
-"""The benchmark pages' filter forms: the API's FilterSets, dressed for a page.
+"""The benchmark pages' filter forms: the API's parameter classes, dressed for a page.
 
 Pages and API validate their parameters with the same classes of
-`benchmarks.filtersets`, so they accept and refuse the same values with the
+`benchmarks.present.queries`, so they accept and refuse the same values with the
 same messages. What this module adds only concerns a page: defaults filled in
 so the form shows what the figures are about (country FR, the latest edition,
 a breakdown dimension), <select> lists limited to what makes sense (published
 editions, the chosen country's regions), translated labels, and the choice of
-figure (salaries or day rates), which picks the FilterSet.
+figure (salaries or day rates), which picks the parameters class.
 
 Pages are lenient about parameter *names* (a link may carry a campaign tag),
 never about *values*: an unknown code is an error shown next to its field.
 A page speaks in labels, never in codes or API syntax: `speak_labels` rewords
 each error of a page's form from its code and parameters ("FR-IDF is not in
 country CH (add country=FR)" becomes "Île-de-France is not a region of the
-country chosen (Switzerland)..."); the API keeps the FilterSets' own messages.
+country chosen (Switzerland)..."); the API keeps the parameter classes' own messages.
 """
 
 from __future__ import annotations
@@ -28,28 +28,27 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from benchmarks.filtersets import (
-    AmountField,
-    CodeField,
-    Cohort,
-    CohortFilterSet,
-    DayRateBreakdownFilterSet,
-    DayRatePositionFilterSet,
-    EstimateFilterSet,
-    SalaryBreakdownFilterSet,
-    SalaryPositionFilterSet,
-    TrendFilterSet,
-    WholeNumberField,
+from benchmarks.layout import DIMENSIONS, EMPLOYER_DIMENSIONS
+from benchmarks.present.fields import AmountField, CodeField, WholeNumberField
+from benchmarks.present.queries import (
+    DAY_RATE,
+    SALARY,
+    CohortParameters,
+    DayRateBreakdownParameters,
+    DayRatePositionParameters,
+    EstimateParameters,
+    SalaryBreakdownParameters,
+    SalaryPositionParameters,
+    TrendParameters,
+    metric_of,
 )
-from benchmarks.models import DIMENSIONS, Metric
-from benchmarks.selectors import PublishedSnapshot
+from benchmarks.read.answers import Cohort
+from benchmarks.read.lookup import PublishedSnapshot
 from benchmarks.templatetags.benchmark_format import grouped
 from surveys import vocabulary as vocab
 
-SALARY, DAY_RATE = "salary", "day-rate"
 FIGURE_CHOICES = [(SALARY, _("Salaries (employees)")), (DAY_RATE, _("Day rates (freelancers)"))]
 BASIS_CHOICES = [("total", _("Base + variable pay")), ("base", _("Base salary only"))]
-EMPLOYER_DIMENSIONS = ("employer_size", "employer_type")
 # The dimension a breakdown shows when none is asked for: the first one not filtered.
 BY_PREFERENCE = ("experience", "education", "employer_size", "employer_type", "role", "region")
 DIMENSION_LABELS = {
@@ -78,7 +77,7 @@ class FigureForm(forms.Form):
     )
 
 
-# What a page says for each error code of the FilterSets' fields and rules: the
+# What a page says for each error code of the parameter classes' fields and rules: the
 # field's label and the value's label, and what to do; never a code or `name=value`.
 PAGE_MESSAGES = {
     "invalid_choice": _(
@@ -185,18 +184,13 @@ def speak_labels(form: forms.Form) -> None:
         )
 
 
-def active_filters(filterset: CohortFilterSet) -> int:
+def active_filters(parameters: CohortParameters) -> int:
     """How many of the cohort's dimensions the query sets (the page says so on its filters)."""
-    if not filterset.is_bound:
+    if not parameters.is_bound:
         return 0
-    return sum(1 for name in DIMENSIONS if name in filterset.filters and filterset.data.get(name))
-
-
-def cell_metric(figure: str, basis: str | None) -> str:
-    """The snapshot's metric code of a page's figure and pay basis."""
-    if figure == DAY_RATE:
-        return Metric.DAY_RATE
-    return Metric.SALARY_BASE if basis == "base" else Metric.SALARY
+    return sum(
+        1 for name in DIMENSIONS if name in parameters.declared and parameters.data.get(name)
+    )
 
 
 def _with_defaults(data: QueryDict, defaults: dict[str, Any]) -> QueryDict:
@@ -219,19 +213,19 @@ def _drop_employer_filters(data: QueryDict) -> list[str]:
 
 
 def _dress(
-    filterset: CohortFilterSet,
+    parameters: CohortParameters,
     *,
     published: PublishedSnapshot | None,
     regions_of_country: bool = True,
 ) -> None:
-    """Fit a FilterSet's form to a page: country without "all", editions and regions to pick.
+    """Fit a parameters class's form to a page: country without "all", editions and regions to pick.
 
     The region list holds the chosen country's regions (the explorer's script
     reloads the form when the country changes), or, with `regions_of_country`
     off, every region grouped by country (a form that must work without script).
     Help texts go: they document the API's parameters, in English.
     """
-    fields = filterset.form.fields
+    fields = parameters.form.fields
     for page_field in fields.values():
         page_field.help_text = ""
     country_field = fields["country"]
@@ -241,7 +235,7 @@ def _dress(
             choices=[(str(year), str(year)) for year in reversed(published.years)]
         )
     if "region" in fields and regions_of_country:
-        country = filterset.data.get("country") if filterset.is_bound else None
+        country = parameters.data.get("country") if parameters.is_bound else None
         if country not in vocab.REGIONS_BY_COUNTRY:
             country = vocab.DEFAULT_COUNTRY
         fields["region"].choices = [("", _("all")), *vocab.REGIONS_BY_COUNTRY[country].choices]
@@ -253,26 +247,26 @@ def _dress(
         fields["metric"].widget = forms.RadioSelect(choices=FIGURE_CHOICES)
     if "by" in fields:
         fields["by"].choices = [
-            (code, DIMENSION_LABELS.get(code, code)) for code in filterset.filters["by"].codes
+            (code, DIMENSION_LABELS.get(code, code)) for code in parameters.declared["by"].codes
         ]
-    speak_labels(filterset.form)
+    speak_labels(parameters.form)
 
 
 @dataclass
 class ExplorerQuery:
-    """What /benchmarks/ was asked: the figure, its FilterSet, the filters left out."""
+    """What /benchmarks/ was asked: the figure, its parameters class, the filters left out."""
 
     figure_form: FigureForm
-    filterset: SalaryBreakdownFilterSet | DayRateBreakdownFilterSet
+    parameters: SalaryBreakdownParameters | DayRateBreakdownParameters
     # Employer filters given with day rates (freelancers have none): left out, and said so.
     ignored: list[str] = field(default_factory=list)
     published: PublishedSnapshot | None = None
 
     def dressed_form(self) -> forms.Form:
         """The filters' form fitted to the page; only needed to render (validation is the same)."""
-        _dress(self.filterset, published=self.published)
+        _dress(self.parameters, published=self.published)
         speak_labels(self.figure_form)
-        return self.filterset.form
+        return self.parameters.form
 
     @property
     def figure(self) -> str:
@@ -283,18 +277,18 @@ class ExplorerQuery:
     def is_valid(self) -> bool:
         # Both forms validate, so that every error shows at once.
         figure_valid = self.figure_form.is_valid()
-        return self.filterset.is_valid() and figure_valid
+        return self.parameters.is_valid() and figure_valid
 
     @property
     def metric(self) -> str:
-        return cell_metric(self.figure, self.filterset.cleaned_data.get("basis"))
+        return metric_of(self.figure, self.parameters.cleaned_data.get("basis"))
 
     @property
     def by(self) -> str:
-        return str(self.filterset.cleaned_data["by"])
+        return str(self.parameters.cleaned_data["by"])
 
     def cohort(self) -> Cohort:
-        return self.filterset.cohort()
+        return self.parameters.cohort()
 
     def cache_parts(self) -> tuple[Any, ...]:
         """What the rendered page depends on, from the validated query (call is_valid first)."""
@@ -319,27 +313,27 @@ def default_by(filters: QueryDict, codes: tuple[str, ...]) -> str:
 
 
 def explorer_query(data: QueryDict, *, published: PublishedSnapshot) -> ExplorerQuery:
-    """Bind the explorer's parameters: the figure picks the salary or the day-rate FilterSet."""
+    """Bind the explorer's parameters: the figure picks salary or day-rate parameters."""
     figure_form = FigureForm(_with_defaults(data, {"metric": SALARY}))
     figure = data.get("metric") or SALARY
     day_rates = figure == DAY_RATE
-    filterset_class = DayRateBreakdownFilterSet if day_rates else SalaryBreakdownFilterSet
+    parameters_class = DayRateBreakdownParameters if day_rates else SalaryBreakdownParameters
     filled = _with_defaults(
         data,
         {"country": vocab.DEFAULT_COUNTRY, "year": published.latest_year}
         | ({} if day_rates else {"basis": "total"}),
     )
     ignored = _drop_employer_filters(filled) if day_rates else []
-    by_codes = filterset_class.base_filters["by"].codes
+    by_codes = parameters_class.declared["by"].codes
     # Filtering on the dimension shown broken down leaves one level, and day rates have
     # no employer dimension: show another breakdown. (The API refuses such a query; a
     # page follows the reader's last choice, and its form shows the breakdown it took.)
     by = filled.get("by")
     if not by or (by in DIMENSIONS and (filled.get(by) or by not in by_codes)):
         filled["by"] = default_by(filled, by_codes)
-    filterset = filterset_class(filled, snapshot=published, strict=False)
+    parameters = parameters_class(filled, snapshot=published, strict=False)
     return ExplorerQuery(
-        figure_form=figure_form, filterset=filterset, ignored=ignored, published=published
+        figure_form=figure_form, parameters=parameters, ignored=ignored, published=published
     )
 
 
@@ -347,19 +341,19 @@ def explorer_query(data: QueryDict, *, published: PublishedSnapshot) -> Explorer
 class TrendQuery:
     """What /benchmarks/trends/ was asked."""
 
-    filterset: TrendFilterSet
+    parameters: TrendParameters
     ignored: list[str] = field(default_factory=list)
 
     def is_valid(self) -> bool:
-        return self.filterset.is_valid()
+        return self.parameters.is_valid()
 
     @property
     def figure(self) -> str:
-        return str(self.filterset.cleaned_data.get("metric") or SALARY)
+        return str(self.parameters.cleaned_data.get("metric") or SALARY)
 
     @property
     def metric(self) -> str:
-        return cell_metric(self.figure, self.filterset.cleaned_data.get("basis"))
+        return metric_of(self.figure, self.parameters.cleaned_data.get("basis"))
 
 
 def trend_query(data: QueryDict, *, published: PublishedSnapshot) -> TrendQuery:
@@ -368,22 +362,22 @@ def trend_query(data: QueryDict, *, published: PublishedSnapshot) -> TrendQuery:
         data, {"country": vocab.DEFAULT_COUNTRY, "metric": SALARY, "basis": "total"}
     )
     ignored = _drop_employer_filters(filled) if filled.get("metric") == DAY_RATE else []
-    filterset = TrendFilterSet(filled, snapshot=published, strict=False)
-    _dress(filterset, published=published)
-    return TrendQuery(filterset=filterset, ignored=ignored)
+    parameters = TrendParameters(filled, snapshot=published, strict=False)
+    _dress(parameters, published=published)
+    return TrendQuery(parameters=parameters, ignored=ignored)
 
 
-def estimate_filterset(data: QueryDict, *, published: PublishedSnapshot) -> EstimateFilterSet:
+def estimate_parameters(data: QueryDict, *, published: PublishedSnapshot) -> EstimateParameters:
     """The profile form: unbound until a profile is sent, then bound with defaults filled in."""
     if not any(value for name, value in data.items() if name not in PAGE_PARAMETERS):
-        filterset = EstimateFilterSet(None, snapshot=published, strict=False)
+        parameters = EstimateParameters(None, snapshot=published, strict=False)
     else:
         filled = _with_defaults(
             data, {"country": vocab.DEFAULT_COUNTRY, "year": published.latest_year}
         )
-        filterset = EstimateFilterSet(filled, snapshot=published, strict=False)
-    _dress(filterset, published=published)
-    experience = filterset.form.fields["experience_years"]
+        parameters = EstimateParameters(filled, snapshot=published, strict=False)
+    _dress(parameters, published=published)
+    experience = parameters.form.fields["experience_years"]
     experience.widget = forms.NumberInput(
         attrs={
             "min": experience.minimum,
@@ -392,11 +386,11 @@ def estimate_filterset(data: QueryDict, *, published: PublishedSnapshot) -> Esti
             "inputmode": "numeric",
         }
     )
-    return filterset
+    return parameters
 
 
 # The pay checks: an amount and a profile (country, edition, region, experience band,
-# role), read with the API's position FilterSets.
+# role), read with the API's position parameter classes.
 PAY_CHECK_FIELDS = {
     SALARY: ("salary", "basis", "country", "year", "region", "experience", "role"),
     DAY_RATE: ("rate", "country", "year", "region", "experience", "role"),
@@ -438,7 +432,7 @@ class PayCheckQuery:
     """What a pay check was asked: an amount (salary or day rate) and a profile."""
 
     figure: str
-    filterset: SalaryPositionFilterSet | DayRatePositionFilterSet
+    parameters: SalaryPositionParameters | DayRatePositionParameters
 
     @property
     def amount_name(self) -> str:
@@ -446,22 +440,22 @@ class PayCheckQuery:
 
     @property
     def is_bound(self) -> bool:
-        return self.filterset.is_bound
+        return self.parameters.is_bound
 
     def is_valid(self) -> bool:
-        return self.filterset.is_valid()
+        return self.parameters.is_valid()
 
     @property
     def metric(self) -> str:
-        return cell_metric(self.figure, self.filterset.cleaned_data.get("basis"))
+        return metric_of(self.figure, self.parameters.cleaned_data.get("basis"))
 
     @property
     def value(self) -> float:
-        return float(self.filterset.cleaned_data[self.amount_name])
+        return float(self.parameters.cleaned_data[self.amount_name])
 
     def profile(self) -> dict[str, str | None]:
         """The profile's role, experience band and region (None where left at "all")."""
-        cleaned = self.filterset.cleaned_data
+        cleaned = self.parameters.cleaned_data
         return {name: cleaned.get(name) or None for name in ("role", "experience", "region")}
 
 
@@ -471,11 +465,11 @@ def pay_check_query(data: QueryDict, *, figure: str, published: PublishedSnapsho
     Only the page's own fields are read: a link's other parameters (a campaign
     tag, an explorer filter the check does not use) are left aside.
     """
-    filterset_class = SalaryPositionFilterSet if figure == SALARY else DayRatePositionFilterSet
+    parameters_class = SalaryPositionParameters if figure == SALARY else DayRatePositionParameters
     names = PAY_CHECK_FIELDS[figure]
     amount = PAY_CHECK_AMOUNT[figure]
     if not any(data.get(name) for name in names):
-        filterset = filterset_class(None, snapshot=published, strict=False)
+        parameters = parameters_class(None, snapshot=published, strict=False)
     else:
         filled = QueryDict(mutable=True)
         for name in names:
@@ -484,13 +478,13 @@ def pay_check_query(data: QueryDict, *, figure: str, published: PublishedSnapsho
         defaults: dict[str, Any] = {"country": vocab.DEFAULT_COUNTRY, "year": published.latest_year}
         if figure == SALARY:
             defaults["basis"] = "total"
-        filterset = filterset_class(
+        parameters = parameters_class(
             _with_defaults(filled, defaults), snapshot=published, strict=False
         )
-    fields = filterset.form.fields
+    fields = parameters.form.fields
     fields[amount].label = AMOUNT_LABELS[figure]
-    _dress(filterset, published=published, regions_of_country=False)
+    _dress(parameters, published=published, regions_of_country=False)
     fields[amount].help_text = AMOUNT_HELP[figure]
     # Text, not a number input: "38 000" and "450,50" are how people write amounts.
     fields[amount].widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
-    return PayCheckQuery(figure=figure, filterset=filterset)
+    return PayCheckQuery(figure=figure, parameters=parameters)

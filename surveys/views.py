@@ -1,6 +1,8 @@
-"""The survey pages: answer, see the receipt once, withdraw."""
+"""The survey pages: answer (confirming unusual amounts), see the receipt once, withdraw."""
 
 from __future__ import annotations
+
+import time
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -23,12 +25,26 @@ from surveys.validation import InvalidAnswers
 RECEIPT_COOKIE = "cmbench_receipt"
 RECEIPT_SALT = "surveys.receipt"
 RECEIPT_MAX_AGE = 600  # seconds between the answer and its receipt page
+# What /survey/done/ shows again on a reload — the answer's position, never its code —
+# comes from the answer's id, kept in the session for a day: long enough to come back
+# to the page, short enough not to show one's pay to the next user of a shared device.
+DONE_SESSION_KEY = "survey_done"
+DONE_MAX_AGE = 24 * 3600  # seconds
+# The answers /survey/done/ speaks of: a withdrawn or rejected one has nothing to show.
+SHOWN_STATES = (SurveyResponse.State.ACCEPTED, SurveyResponse.State.FLAGGED)
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def survey(request: HttpRequest) -> HttpResponse:
-    """GET: the form of the open edition. POST: store a valid answer, then show the receipt."""
+    """GET: the form of the open edition. POST: store a valid answer, then show the receipt.
+
+    A valid answer with an amount that trips a stage-1 sanity bound is not
+    stored at once: the form comes back with the amount and a "did you mean…?",
+    and the answer is stored (flagged) only when it is sent again with the
+    confirming box ticked. Nothing is written, and the form's start token is
+    not used up, until then.
+    """
     edition = Edition.objects.open().first()
     if edition is None:
         return render(request, "surveys/closed.html")
@@ -36,6 +52,11 @@ def survey(request: HttpRequest) -> HttpResponse:
         return render(request, "surveys/survey.html", {"form": SurveyForm(), "edition": edition})
 
     form = SurveyForm(request.POST)
+    if form.is_valid():
+        assert form.answers is not None
+        legal_minimum = services.legal_minimum_for(form.answers["country"], edition.year)
+        if form.ask_to_confirm(legal_minimum=legal_minimum):
+            return render(request, "surveys/survey.html", {"form": form, "edition": edition})
     # A form's start token brings one answer only: claimed before the answer is stored.
     if form.is_valid() and form.claim_start():
         assert form.answers is not None
@@ -57,6 +78,7 @@ def survey(request: HttpRequest) -> HttpResponse:
             form.release_start()
             raise
         else:
+            request.session[DONE_SESSION_KEY] = [response.pk, int(time.time()) + DONE_MAX_AGE]
             done = redirect("survey-done")
             done.set_signed_cookie(
                 RECEIPT_COOKIE,
@@ -71,21 +93,49 @@ def survey(request: HttpRequest) -> HttpResponse:
     return render(request, "surveys/survey.html", {"form": form, "edition": edition})
 
 
+def _answer_done(request: HttpRequest) -> SurveyResponse | None:
+    """The answer this browser sent in the last day, unless it was withdrawn or rejected since."""
+    remembered = request.session.get(DONE_SESSION_KEY)
+    if not (
+        isinstance(remembered, list)
+        and len(remembered) == 2
+        and all(type(part) is int for part in remembered)
+        and remembered[1] > time.time()
+    ):
+        return None
+    return (
+        SurveyResponse.objects.select_related("edition")
+        .filter(pk=remembered[0], state__in=SHOWN_STATES)
+        .first()
+    )
+
+
 @never_cache
 def survey_done(request: HttpRequest) -> HttpResponse:
-    """The receipt code, once: its cookie is deleted as it is shown, so a reload shows none."""
-    value = request.get_signed_cookie(
-        RECEIPT_COOKIE, default="", salt=RECEIPT_SALT, max_age=RECEIPT_MAX_AGE
-    )
-    response_id, _, code = value.partition(":")
-    response = None
-    if response_id.isdigit():
-        response = SurveyResponse.objects.select_related("edition").filter(pk=response_id).first()
-    page = render(
-        request,
-        "surveys/done.html",
-        {"receipt_code": code if response else None, "response": response},
-    )
+    """The answer's position, and its receipt code once: the code's cookie is deleted as it is
+    shown, so a reload shows the position again but not the code.
+
+    Without an answer of this browser to speak of (never answered, more than a
+    day ago, or withdrawn since), the page sends to the survey: there is no
+    "thank you" for nothing.
+    """
+    response = _answer_done(request)
+    if response is None:
+        request.session.pop(DONE_SESSION_KEY, None)
+        page = redirect("survey")
+    else:
+        value = request.get_signed_cookie(
+            RECEIPT_COOKIE, default="", salt=RECEIPT_SALT, max_age=RECEIPT_MAX_AGE
+        )
+        response_id, _, code = value.partition(":")
+        page = render(
+            request,
+            "surveys/done.html",
+            {
+                "receipt_code": code if response_id == str(response.pk) else None,
+                "response": response,
+            },
+        )
     page.delete_cookie(RECEIPT_COOKIE, samesite="Strict")
     return page
 

@@ -55,7 +55,7 @@ def _ordinal(rank: int) -> str:
     return f"{rank}{suffix}"
 
 
-def _cohort_text(filters: dict[str, str]) -> str:
+def cohort_text(filters: dict[str, str]) -> str:
     """A cohort's filters in words: "Community manager · 3–5 years · Île-de-France"."""
     if not filters:
         return gettext("everyone")
@@ -152,7 +152,7 @@ def _pay_check_result(query: PayCheckQuery, published: PublishedSnapshot) -> dic
             (DIMENSION_LABELS[dimension], level_label(dimension, code))
             for dimension, code in position.filters.items()
         ],
-        narrower=[_cohort_text(filters) for filters in position.narrower],
+        narrower=[cohort_text(filters) for filters in position.narrower],
         explorer_url=page_url("benchmarks", {**explorer_parameters, **cohort}),
         api_url=api_url((f"{query.figure}-position", ""), {**api_parameters, **cohort}),
         chart_narrow=chart(NARROW, "chart--narrow"),

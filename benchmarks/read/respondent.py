@@ -1,10 +1,15 @@
 """A respondent's own position in their cohort, read from the published snapshot only.
 
-Shown once on /survey/done/. The answer itself never enters the figures it is
+Shown on /survey/done/. The answer itself never enters the figures it is
 compared with (those are the published snapshot's, computed before it), and
-the position is interpolated between the cell's published percentiles
-(`answers.position_in_cell`), so the page reveals nothing a cohort's
-published figures do not already say (DESIGN.md privacy rule 3).
+it is placed as the pay checks place an amount (`answers.pay_position`): in
+the narrowest published cohort of role × experience × region, then wider ones,
+between the cell's published percentiles, as a band where the cell's n is
+under 50. So the page reveals nothing a cohort's published figures do not
+already say (DESIGN.md privacy rules 3 and 7), and a respondent and a pay
+check of the same amount and profile read the same position.
+
+A flagged answer gets no position: its amount is what an editor will check.
 """
 
 from __future__ import annotations
@@ -13,12 +18,9 @@ from dataclasses import dataclass
 
 from benchmarks.models import Cell, Metric
 from benchmarks.read import lookup
-from benchmarks.read.answers import position_in_cell
+from benchmarks.read.answers import CohortPosition, pay_position
 from surveys import vocabulary as vocab
 from surveys.models import SurveyResponse
-
-# The cohorts tried, narrowest first: role and experience band, experience band, everyone.
-ROLE_AND_EXPERIENCE, EXPERIENCE, OVERALL = "role_experience", "experience", "overall"
 
 
 @dataclass(frozen=True)
@@ -27,45 +29,42 @@ class RespondentPosition:
 
     `kind` is "salary" (employees: gross annual full-time equivalent, base +
     variable, in `currency`), "day_rate" (freelancers, excluding VAT),
-    "trainee" (no trainee benchmark is published) or "unpublished" (no cohort
-    of theirs is published yet). For the first two, `cell` is the narrowest
-    published cohort (`cohort` says which) of edition `year`, and exactly one
-    of `percentile`, `below` (under the lowest published percentile) and
-    `above` (over the highest) is set.
+    "trainee" (no trainee benchmark is published), "flagged" (an editor checks
+    the answer first: no position) or "unpublished" (no cohort of theirs is
+    published yet). For the first two, `placed` is the amount placed in the
+    narrowest published cohort of edition `year` in `country`.
     """
 
     kind: str
     value: int | None = None
     currency: str = ""
-    cell: Cell | None = None
-    cohort: str = ""
+    country: str = ""
     year: int | None = None
-    percentile: int | None = None
-    below: int | None = None
-    above: int | None = None
+    placed: CohortPosition | None = None
 
     @property
-    def role_label(self) -> str:
-        return vocab.ROLE.label(self.cell.role) if self.cell is not None and self.cell.role else ""
+    def cell(self) -> Cell | None:
+        return self.placed.cell if self.placed is not None else None
 
     @property
-    def experience_label(self) -> str:
-        if self.cell is None or not self.cell.experience:
-            return ""
-        return vocab.EXPERIENCE.label(self.cell.experience)
+    def figure(self) -> str:
+        """The explorer's name of the figure: "salary" or "day-rate"."""
+        return "day-rate" if self.kind == "day_rate" else "salary"
 
     @property
     def country_label(self) -> str:
-        return vocab.COUNTRY.label(self.cell.country) if self.cell is not None else ""
+        return vocab.COUNTRY.label(self.country) if self.country else ""
 
 
 def respondent_position(response: SurveyResponse) -> RespondentPosition:
-    """The position of `response`'s pay in its narrowest published cohort (at most 4 queries).
+    """The position of `response`'s pay in its narrowest published cohort (at most 7 queries).
 
     The edition is the answer's own when the snapshot publishes it, else the
     latest published one (a new edition's first answers are compared with the
     previous edition's figures, and the page says which edition).
     """
+    if response.state != SurveyResponse.State.ACCEPTED:
+        return RespondentPosition(kind="flagged")
     if response.status == "trainee":
         return RespondentPosition(kind="trainee")
     if response.status == "freelance":
@@ -78,32 +77,25 @@ def respondent_position(response: SurveyResponse) -> RespondentPosition:
     year = (
         response.edition.year if response.edition.year in published.years else published.years[-1]
     )
-    band = vocab.experience_band(response.experience_years)
-    cohorts: list[tuple[str, dict[str, str]]] = [
-        (ROLE_AND_EXPERIENCE, {"role": response.role, "experience": band}),
-        (EXPERIENCE, {"experience": band}),
-        (OVERALL, {}),
-    ]
-    for name, filters in cohorts:
-        cell = lookup.cell_lookup(
-            snapshot=published.snapshot,
-            metric=metric,
-            country=response.country,
-            year=year,
-            filters=filters,
-        )
-        if cell is None:
-            continue
-        position = position_in_cell(cell, float(value))
-        return RespondentPosition(
-            kind=kind,
-            value=int(value),
-            currency=cell.currency,
-            cell=cell,
-            cohort=name,
-            year=year,
-            percentile=position.percentile,
-            below=position.below,
-            above=position.above,
-        )
-    return RespondentPosition(kind="unpublished")
+    placed = pay_position(
+        snapshot=published.snapshot,
+        metric=metric,
+        country=response.country,
+        year=year,
+        profile={
+            "role": response.role,
+            "experience": vocab.experience_band(response.experience_years),
+            "region": response.region,
+        },
+        value=float(value),
+    )
+    if placed is None:
+        return RespondentPosition(kind="unpublished")
+    return RespondentPosition(
+        kind=kind,
+        value=int(value),
+        currency=placed.cell.currency,
+        country=response.country,
+        year=year,
+        placed=placed,
+    )

@@ -775,43 +775,57 @@ def _answer(client: Client, answers: dict[str, object]) -> str:
     return client.get(sent["Location"]).content.decode()
 
 
-def test_a_respondent_sees_their_position_in_their_role_and_experience(
+def test_a_respondent_is_placed_in_the_narrowest_published_cohort_of_their_region(
     client: Client, snapshot: Snapshot, db: None
 ) -> None:
-    cell = lookup.cell_lookup(
-        snapshot=snapshot,
-        metric=Metric.SALARY,
-        country="FR",
-        year=2026,
-        filters={"role": "community-manager", "experience": "3-5"},
-    )
-    assert cell is not None
-    # Halfway between p25 and p50: rank 37.5, rounded half up to 38.
+    answer = random_answers(1, seed=99, freelance_share=0.0)[0] | {
+        "role": "community-manager",
+        "experience_years": 4,
+    }
+    profile = {"role": "community-manager", "experience": "3-5", "region": answer["region"]}
+    ladder = answers.cohort_ladder(profile)
+    published = [
+        (filters, cell)
+        for filters in ladder
+        if (
+            cell := lookup.cell_lookup(
+                snapshot=snapshot, metric=Metric.SALARY, country="FR", year=2026, filters=filters
+            )
+        )
+        is not None
+    ]
+    filters, cell = published[0]  # the narrowest published cohort
     salary = (cell.p25 + cell.p50) // 2
-    midpoint = (cell.p25 + cell.p50) / 2
-    assert salary == midpoint, "pick p25 and p50 of the same parity for an exact midpoint"
-    html = _answer(
-        client,
-        random_answers(1, seed=99, freelance_share=0.0)[0]
-        | {"role": "community-manager", "experience_years": 4, "base_salary": salary},
-    )
+    assert salary == (cell.p25 + cell.p50) / 2, "p25 and p50 of the same parity"
 
-    assert "You earn more than about 38% of this group." in html
-    assert "Community manager profiles with 3–5 years of experience in France" in html
+    html = _answer(client, answer | {"base_salary": salary})
+
+    if cell.n >= 50:
+        # Halfway between p25 and p50: rank 37.5, rounded half up to 38.
+        assert "You earn more than about 38% of this group." in html
+    else:
+        # Under 50 answers, a band between the two published ranks around it.
+        assert "You earn more than 25% to 50% of this group." in html
     assert f"{cell.n} answers" in html
     assert "You: €" in html  # the marker on the cohort's box
+    explore = re.search(r'class="position-explore" href="([^"]+)"', html)
+    assert explore is not None
+    assert all(f"{dimension}={code}" in explore.group(1) for dimension, code in filters.items())
 
 
-def test_a_role_without_published_figures_falls_back_to_the_experience_band(
+def test_a_role_without_published_figures_is_left_out_of_the_cohort(
     client: Client, snapshot: Snapshot, db: None
 ) -> None:
-    html = _answer(
-        client,
-        random_answers(1, seed=98, freelance_share=0.0)[0]
-        | {"role": "influence-manager", "experience_years": 7},
-    )
+    answer = random_answers(1, seed=98, freelance_share=0.0)[0] | {
+        "role": "influence-manager",
+        "experience_years": 7,
+    }
+    html = _answer(client, answer)
 
-    assert "Compared with everyone with 6–9 years of experience in France" in html
+    cohort = html[html.index('class="cohort-line"') : html.index('class="position-n"')]
+    assert "Role:" not in cohort and "Experience: 6–9 years" in cohort
+    # The narrower cohorts with the role were tried first, and the page says so.
+    assert "Too few answers to publish for the narrower groups: Influence manager" in html
 
 
 def test_a_freelancer_is_placed_among_day_rates_and_a_trainee_told_there_is_no_benchmark(

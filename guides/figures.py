@@ -54,11 +54,11 @@ from django.core.cache import cache
 from django.utils.translation import gettext, gettext_noop
 
 from benchmarks.models import Cell, Metric, Snapshot
-from benchmarks.read import answers, lookup
 
-# Money and percents are written by the benchmark pages' helpers, so that a guide
-# says "34 000 €" exactly where the explorer does (re-exported for the guides' tags).
-from benchmarks.templatetags.benchmark_format import grouped, money_text, percent_text
+# Money, percents and counts are written by the one formatting module, so that a
+# guide says "34 000 €" exactly where the explorer does.
+from benchmarks.present.formatting import count_text, money_range_text, money_text, percent_text
+from benchmarks.read import answers, lookup
 from surveys import vocabulary as vocab
 
 logger = logging.getLogger(__name__)
@@ -327,16 +327,14 @@ def figure_text(figure: Figure, context: FigureContext) -> str | None:
     if figure.family in SHARE_FAMILIES:
         return _share_text(figure, cell)
     if figure.stat == "n":
-        return grouped(cell.n)
+        return count_text(cell.n)
     if figure.stat == "median_ci":
-        low = money_text(cell.median_ci_low, cell.currency)
-        high = money_text(cell.median_ci_high, cell.currency)
-        return f"{low} – {high}"
+        return money_range_text(cell.median_ci_low, cell.median_ci_high, cell.currency)
     if figure.stat.startswith("under_"):
         share = answers.cell_shares(cell).get("under", {}).get(figure.stat.removeprefix("under_"))
         return percent_text(share[0]) if share else None
     amount = getattr(cell, figure.stat)
-    return None if amount is None else money_text(int(amount), cell.currency)
+    return None if amount is None else money_text(amount, cell.currency)
 
 
 def _share_text(figure: Figure, cell: Cell) -> str | None:

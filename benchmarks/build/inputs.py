@@ -7,7 +7,6 @@ the published snapshot). Money arrives as floats, never `Decimal`.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,6 +14,7 @@ import pandas as pd
 from django.db import connection
 from django.db.models import Count
 
+from cmbench.db import copy_out
 from surveys.models import SurveyResponse
 
 # What the snapshot reads of an answer; money as integers, never Decimal.
@@ -69,28 +69,22 @@ _DTYPES = {
 def responses_frame(*, years: Iterable[int] | None = None) -> pd.DataFrame:
     """Accepted answers as a DataFrame with FRAME_COLUMNS (money as float64, NaN when absent).
 
-    On PostgreSQL the rows stream through `COPY ... TO STDOUT` (CSV), read by
-    pandas in C: a million answers load in a few seconds, with no Python object
-    per row. Elsewhere, one cursor fetch.
+    On PostgreSQL the rows stream through `COPY ... TO STDOUT` as CSV
+    (`cmbench.db.copy_out`), read by pandas in C: a million answers load in a
+    few seconds, with no Python object per row. Elsewhere, one cursor fetch.
     """
     year_list = sorted(set(years)) if years is not None else None
-    accepted = SurveyResponse.State.ACCEPTED
-    if connection.vendor == "postgresql":
+    params: list[Any] = [str(SurveyResponse.State.ACCEPTED)]
+    years_sql = ""
+    if year_list is not None:
         years_sql = (
-            f"AND e.year IN ({','.join(str(int(y)) for y in year_list)})" if year_list else ""
+            "AND e.year IN (" + ",".join(["%s"] * len(year_list)) + ")" if year_list else "AND 1=0"
         )
-        if year_list == []:
-            years_sql = "AND FALSE"
-        query = _SELECT.format(years=years_sql).replace("%s", "'" + accepted + "'")
-        buffer = io.BytesIO()
-        with connection.cursor() as cursor:
-            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-            with raw.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
-                for block in copy:
-                    buffer.write(block)
-        buffer.seek(0)
+        params += year_list
+    query = _SELECT.format(years=years_sql)
+    if connection.vendor == "postgresql":
         frame = pd.read_csv(
-            buffer,
+            copy_out(query, params),
             names=list(FRAME_COLUMNS),
             dtype={k: v for k, v in _DTYPES.items() if v != "int64"}
             | {"id": "int64", "record_key": "int64", "year": "int64"},
@@ -98,17 +92,8 @@ def responses_frame(*, years: Iterable[int] | None = None) -> pd.DataFrame:
             na_values={"total_fte": [""], "base_fte": [""], "day_rate": [""]},
         )
     else:
-        params: list[Any] = [str(accepted)]
-        years_sql = ""
-        if year_list is not None:
-            years_sql = (
-                "AND e.year IN (" + ",".join(["%s"] * len(year_list)) + ")"
-                if year_list
-                else "AND 1=0"
-            )
-            params += year_list
         with connection.cursor() as cursor:
-            cursor.execute(_SELECT.format(years=years_sql), params)
+            cursor.execute(query, params)
             rows = cursor.fetchall()
         frame = pd.DataFrame.from_records(rows, columns=list(FRAME_COLUMNS))
     for column, dtype in _DTYPES.items():

@@ -30,6 +30,7 @@ from django.utils.translation import ngettext
 
 from benchmarks.layout import DIMENSIONS, EMPLOYER_DIMENSIONS
 from benchmarks.present.fields import AmountField, CodeField, WholeNumberField
+from benchmarks.present.formatting import grouped
 from benchmarks.present.queries import (
     DAY_RATE,
     SALARY,
@@ -44,7 +45,6 @@ from benchmarks.present.queries import (
 )
 from benchmarks.read.answers import Cohort
 from benchmarks.read.lookup import PublishedSnapshot
-from benchmarks.templatetags.benchmark_format import grouped
 from surveys import vocabulary as vocab
 
 FIGURE_CHOICES = [(SALARY, _("Salaries (employees)")), (DAY_RATE, _("Day rates (freelancers)"))]

@@ -12,11 +12,11 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import get_language, gettext
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 from benchmarks.present import charts
+from benchmarks.present.formatting import money_text, ordinal_text, percent_text
 from benchmarks.present.forms import DIMENSION_LABELS, PayCheckQuery, pay_check_query
 from benchmarks.present.pages import (
     NARROW,
@@ -32,27 +32,7 @@ from benchmarks.present.queries import DAY_RATE, SALARY
 from benchmarks.read.answers import CohortPosition, pay_position
 from benchmarks.read.lookup import PublishedSnapshot
 from benchmarks.stats.tiers import TIER_HIGH_FROM
-from benchmarks.templatetags.benchmark_format import money_text, percent_text
 from surveys import vocabulary as vocab
-
-# Ordinals of the published percentile ranks, the way each language writes them.
-ORDINALS = {
-    10: _("10th"),
-    25: _("25th"),
-    50: _("50th"),
-    75: _("75th"),
-    90: _("90th"),
-}
-
-
-def _ordinal(rank: int) -> str:
-    """ "62nd" / "62e": a percentile rank as an ordinal in the reader's language."""
-    if rank in ORDINALS:
-        return str(ORDINALS[rank])
-    if (get_language() or "fr")[:2] == "fr":
-        return f"{rank}e"
-    suffix = "th" if 10 <= rank % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(rank % 10, "th")
-    return f"{rank}{suffix}"
 
 
 def cohort_text(filters: dict[str, str]) -> str:
@@ -66,13 +46,13 @@ def _position_sentences(position: CohortPosition) -> tuple[str, str]:
     """The position's headline and its plain reading, as a band where n < 50."""
     if position.below is not None:
         return (
-            gettext("Below the %(rank)s percentile") % {"rank": _ordinal(position.below)},
+            gettext("Below the %(rank)s percentile") % {"rank": ordinal_text(position.below)},
             gettext("Lower than %(percent)s or more of this group.")
             % {"percent": percent_text(100 - position.below)},
         )
     if position.above is not None:
         return (
-            gettext("Above the %(rank)s percentile") % {"rank": _ordinal(position.above)},
+            gettext("Above the %(rank)s percentile") % {"rank": ordinal_text(position.above)},
             gettext("Higher than %(percent)s or more of this group.")
             % {"percent": percent_text(position.above)},
         )
@@ -80,14 +60,14 @@ def _position_sentences(position: CohortPosition) -> tuple[str, str]:
         low, high = position.band
         return (
             gettext("Between the %(low)s and the %(high)s percentile")
-            % {"low": _ordinal(low or 0), "high": _ordinal(high or 100)},
+            % {"low": ordinal_text(low or 0), "high": ordinal_text(high or 100)},
             gettext("Higher than %(low)s to %(high)s of this group.")
             % {"low": percent_text(low or 0), "high": percent_text(high or 100)},
         )
     rank = position.band[0] if position.band is not None else position.percentile
     rank = int(rank or 0)
     return (
-        gettext("Around the %(rank)s percentile") % {"rank": _ordinal(rank)},
+        gettext("Around the %(rank)s percentile") % {"rank": ordinal_text(rank)},
         gettext("Higher than about %(percent)s of this group.") % {"percent": percent_text(rank)},
     )
 

@@ -18,6 +18,7 @@ from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_safe
 
 from benchmarks.models import Cell
+from benchmarks.present.formatting import tier_text
 from benchmarks.present.forms import DIMENSION_LABELS, ExplorerQuery, explorer_query
 from benchmarks.present.pages import (
     METRIC_TITLES,
@@ -27,7 +28,6 @@ from benchmarks.present.pages import (
 )
 from benchmarks.read import answers
 from benchmarks.read.lookup import PublishedSnapshot
-from benchmarks.templatetags.benchmark_format import TIERS
 from surveys import vocabulary as vocab
 
 # Excel reads a file without a byte-order mark in the machine's legacy code page
@@ -99,7 +99,7 @@ def _table_lines(query: ExplorerQuery, published: PublishedSnapshot) -> list[lis
             figures = [
                 cell.n,
                 cell.confidence,
-                str(TIERS.get(cell.confidence, cell.confidence)),
+                tier_text(cell.confidence),
                 cell.currency,
                 *(
                     "" if value is None else value

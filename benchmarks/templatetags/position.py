@@ -15,12 +15,12 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from benchmarks.present import charts
+from benchmarks.present.formatting import money_text
 from benchmarks.present.forms import DIMENSION_LABELS
 from benchmarks.present.pages import level_label, page_url
 from benchmarks.present.pay_checks import cohort_text
 from benchmarks.read.respondent import RespondentPosition, respondent_position
 from benchmarks.stats import TIER_HIGH_FROM
-from benchmarks.templatetags.benchmark_format import money_text
 from surveys.models import SurveyResponse
 
 register = template.Library()

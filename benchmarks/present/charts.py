@@ -15,12 +15,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from benchmarks.templatetags.benchmark_format import grouped, money_text, percent_text
+from benchmarks.present.formatting import grouped, money_text, percent_text
 
 INK = "#1d2330"
 MUTED = "#5b6475"
@@ -36,6 +37,10 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 # guessing short printed region names over medians on a phone.
 CHAR_WIDTH = 7.0  # 12 px, regular
 LABEL_CHAR_WIDTH = 8.2  # 13 px, bold
+# The same for an axis's tick labels (11 px, regular: digits, a space, a currency
+# mark), and the room kept between two of them: "30 000 €32 000 €" on a phone.
+TICK_CHAR_WIDTH = 6.6
+TICK_GAP = 8.0
 
 
 @dataclass(frozen=True)
@@ -152,6 +157,55 @@ def _tick_anchor(index: int, count: int) -> str:
     return "start" if index == 0 else "end" if index == count - 1 else "middle"
 
 
+def tick_extents(positions: Sequence[float], labels: Sequence[str]) -> list[tuple[float, float]]:
+    """The estimated horizontal extent of each tick label, anchored as the axis draws them.
+
+    The first label starts at its tick, the last ends at it, the others are
+    centred on it; each character counts TICK_CHAR_WIDTH pixels.
+    """
+    extents = []
+    for index, (position, label) in enumerate(zip(positions, labels, strict=True)):
+        span = len(label) * TICK_CHAR_WIDTH
+        anchor = _tick_anchor(index, len(labels))
+        start = (
+            position
+            if anchor == "start"
+            else position - span
+            if anchor == "end"
+            else (position - span / 2)
+        )
+        extents.append((start, start + span))
+    return extents
+
+
+def _labels_overlap(extents: Sequence[tuple[float, float]]) -> bool:
+    return any(end + TICK_GAP > start for (_, end), (start, _) in pairwise(extents))
+
+
+def readable_ticks(
+    low: float,
+    high: float,
+    *,
+    count: int,
+    pixels: tuple[float, float],
+    label: Callable[[float], str],
+) -> list[float]:
+    """Round ticks covering [low, high] whose labels fit side by side on `pixels`.
+
+    Asks `nice_ticks` for about `count` ticks, then fewer, until no two labels'
+    estimated extents (`tick_extents`) come within TICK_GAP pixels: a narrow
+    chart of close amounts gets fewer, wider steps rather than labels printed
+    over each other. If even two or three ticks collide, only the two ends are kept.
+    """
+    ticks: list[float] = []
+    for attempt in range(max(count, 2), 1, -1):
+        ticks = nice_ticks(low, high, count=attempt)
+        x = _scale((ticks[0], ticks[-1]), pixels)
+        if not _labels_overlap(tick_extents([x(t) for t in ticks], [label(t) for t in ticks])):
+            return ticks
+    return [ticks[0], ticks[-1]]
+
+
 def _within(value: float, span: tuple[float, float], *, margin: float = 4.0) -> bool:
     return span[0] - margin <= value <= span[1] + margin
 
@@ -185,8 +239,14 @@ def box_plot(
     values = [v for row in rows for v in (row.p10, row.p25, row.p50, row.p75, row.p90) if v]
     if marker is not None:
         values.append(marker)
-    ticks = nice_ticks(min(values), max(values), count=6 if width >= 560 else 4)
     left, right = 40.0, width - 40.0
+    ticks = readable_ticks(
+        min(values),
+        max(values),
+        count=6 if width >= 560 else 4,
+        pixels=(left, right),
+        label=lambda tick: money_text(tick, currency),
+    )
     x = _scale((ticks[0], ticks[-1]), (left, right))
     row_height, summary_line = 52.0, 16.0
     top = 8.0 + (22.0 if marker is not None else 0.0)

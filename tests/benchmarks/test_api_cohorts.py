@@ -215,13 +215,21 @@ def test_a_cohort_lookup_takes_two_queries(
 def test_a_rate_between_two_percentiles_is_interpolated_to_a_whole_percentile(
     published: Published, client: Client
 ) -> None:
-    stored = cell(published, Metric.DAY_RATE, experience="3-5")
+    # The whole country: 50 answers or more, so a percentile (fewer give a band:
+    # test_api_positions.py).
+    stored = cell(published, Metric.DAY_RATE)
     # Halfway between p25 and p50: 25 + 0.5 * (50 - 25) = 37.5, rounded half up to 38.
     rate = (stored.p25 + stored.p50) / 2
 
-    body = client.get(f"{API}/day-rates/position/", {"rate": str(rate), "experience": "3-5"}).json()
+    body = client.get(f"{API}/day-rates/position/", {"rate": str(rate)}).json()
 
-    assert body["position"] == {"percentile": 38, "below": None, "above": None}
+    assert body["position"] == {
+        "reading": "percentile",
+        "percentile": 38,
+        "band": None,
+        "below": None,
+        "above": None,
+    }
     assert body["rate"] == rate
     assert body["n"] == stored.n
     assert body["unit"] == "day_rate_excl_vat"
@@ -237,9 +245,10 @@ def test_a_salary_outside_the_published_percentiles_gets_only_a_bound(
     over = client.get(f"{API}/salaries/position/", {"salary": str(stored.p90 + 1)}).json()
     at_median = client.get(f"{API}/salaries/position/", {"salary": str(stored.p50)}).json()
 
-    assert under["position"] == {"percentile": None, "below": 10, "above": None}
-    assert over["position"] == {"percentile": None, "below": None, "above": 90}
-    assert at_median["position"] == {"percentile": 50, "below": None, "above": None}
+    unset = {"percentile": None, "band": None, "below": None, "above": None}
+    assert under["position"] == {**unset, "reading": "below", "below": 10}
+    assert over["position"] == {**unset, "reading": "above", "above": 90}
+    assert at_median["position"] == {**unset, "reading": "percentile", "percentile": 50}
     assert at_median["salary"] == stored.p50
     assert at_median["basis"] == "total"
 

@@ -71,12 +71,16 @@ def test_a_freelancer_checks_a_day_rate_on_the_page_then_through_the_api_docs(
     answer = json.loads(body.inner_text())
 
     position = answer["position"]
-    if position["percentile"] is not None:
-        # One rank on the page ("around the 62nd") or the two around it (a band under 50).
-        assert min(ranks) <= position["percentile"] <= max(ranks)
-        assert (len(ranks) == 2) == (answer["n"] < 50)
+    reading = position["reading"]
+    if reading == "band":
+        band = position["band"]
+        assert ranks == sorted({band["lower"], band["upper"]})
+        assert answer["n"] < 50 and position["percentile"] is None
+    elif reading == "percentile":
+        assert ranks == [position["percentile"]] and answer["n"] >= 50
     else:
-        assert ranks == [position["below"] or position["above"]]
+        assert ranks == [position[reading]]
+    assert answer["cohort_used"] == answer["cohort"]
     assert answer["n"] == int(answers.group(1).replace(",", ""))
     screenshots_at_both_sizes(page, "freelancer-api-docs", ours=False)
     watched.assert_clean()

@@ -50,6 +50,9 @@ PUBLIC_CELL_COLUMNS = (
     "median_ci_high",
     "extras",
 )
+# A thin cell's smoothed median and its 95% interval (money, rounded), stored beside the
+# public columns: the explorer shows them; the API and cells.csv do not (yet).
+SMOOTHED_CELL_COLUMNS = ("smoothed_p50", "smoothed_p50_low", "smoothed_p50_high")
 # The unique key of a cell within its snapshot.
 COHORT_KEY_FIELDS = ("metric", "country", "year", *DIMENSIONS, "mission", "mission_done")
 

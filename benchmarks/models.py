@@ -147,6 +147,13 @@ class Cell(CohortFigures):
         db_index=False,
         db_constraint=False,
     )
+    # A thin cell's (published n < 50) median partially pooled toward its parent
+    # cohort, with its 95% interval, computed from published figures only and
+    # rounded like every amount (DESIGN.md, Thin data; build.snapshots._smoothed).
+    # Empty where n >= 50 or where the cell cannot be pooled (no published sibling).
+    smoothed_p50 = models.IntegerField(null=True, blank=True)
+    smoothed_p50_low = models.IntegerField(null=True, blank=True)
+    smoothed_p50_high = models.IntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("cell")

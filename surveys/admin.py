@@ -27,7 +27,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from surveys import vocabulary as vocab
-from surveys.models import Edition, FlaggedResponse, LegalMinimum, SurveyResponse
+from surveys.models import Edition, FlaggedResponse, LegalMinimum, PriceIndex, SurveyResponse
 from surveys.validation import FIELD_NAMES, FLAG_LABELS
 
 admin.site.site_header = _("cmbench editors")
@@ -123,6 +123,21 @@ class LegalMinimumAdmin(admin.ModelAdmin):
     @admin.display(description=_("year"), ordering="year")
     def minimum_year(self, minimum: LegalMinimum) -> str:
         return str(minimum.year)
+
+
+@admin.register(PriceIndex)
+class PriceIndexAdmin(admin.ModelAdmin):
+    """Consumer prices per country and year: trends' constant money reads them."""
+
+    list_display = ("country", "index_year", "value", "source")
+    list_filter = ("country", "year")
+    search_fields = ("source",)
+    ordering = ("country", "-year")
+
+    @admin.display(description=_("year"), ordering="year")
+    def index_year(self, index: PriceIndex) -> str:
+        # Not "2,026": a year is a label, not an amount.
+        return str(index.year)
 
 
 def csv_cell(value: Any) -> str:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import secrets
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -80,6 +82,41 @@ class LegalMinimum(models.Model):
 
     def __str__(self) -> str:
         return f"{self.country} {self.year}: {self.annual_gross}"
+
+
+class PriceIndex(models.Model):
+    """A country's consumer price index, annual average of a year (any base, e.g. 2024 = 100).
+
+    Data, not code: editors enter the official figure in the admin, with its
+    source. Trends read it to bring an earlier edition's money to a later
+    edition's (constant money: amount * index(later) / index(earlier)), so only
+    the ratio of two years of one country matters, never the base; a country's
+    years must share one base. A missing year means no constant money, never a guess.
+    """
+
+    country = models.CharField(_("country"), max_length=2, choices=vocab.COUNTRY.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    value = models.DecimalField(
+        _("index value"),
+        max_digits=9,
+        decimal_places=3,
+        validators=[MinValueValidator(Decimal("0.001"))],
+        help_text=_("Annual average; every year of a country on the same base."),
+    )
+    source = models.CharField(
+        _("source"), max_length=300, help_text=_("Who publishes it, and where (a URL).")
+    )
+
+    class Meta:
+        verbose_name = _("consumer price index")
+        verbose_name_plural = _("consumer price indices")
+        ordering = ["country", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["country", "year"], name="one_price_index_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country} {self.year}: {self.value}"
 
 
 # Privacy rule 3 (DESIGN.md), the cell key method: every response carries a

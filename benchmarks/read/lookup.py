@@ -38,6 +38,7 @@ from django.db.models.functions import Cast
 from benchmarks.layout import ALL, DIMENSIONS, PUBLIC_CELL_COLUMNS
 from benchmarks.models import Cell, ProfileModel, Snapshot
 from surveys import vocabulary as vocab
+from surveys.models import PriceIndex
 
 if TYPE_CHECKING:
     from benchmarks.stats.model import LogSalaryModel
@@ -227,6 +228,16 @@ def trend_cells(
             snapshot=snapshot, metric=metric, country=country, mission=ALL, **lookup
         ).order_by("year")
     )
+
+
+def price_indices(*, country: str, years: Sequence[int]) -> dict[int, float]:
+    """{year: consumer price index} of a country, for the years that have one.
+
+    Reference data editors keep in the admin (`surveys.PriceIndex`), not a
+    published figure: read on each call, never memoized, so an edit shows at once.
+    """
+    rows = PriceIndex.objects.filter(country=country, year__in=list(years))
+    return {year: float(value) for year, value in rows.values_list("year", "value")}
 
 
 # --- Public reads of the API and the pages --------------------------------------------------

@@ -18,6 +18,8 @@ The privacy rules, in the order they apply (DESIGN.md numbers):
 5. profile models on published levels only, refitted only when at least
    MIN_COHORT answers changed since the last published fit (`_profile_model`);
 6. comparisons on exactly the answers behind the published children.
+Then, from the published figures alone (so a post-processing that discloses
+nothing more, rule 7), each thin cell's smoothed median (`_smoothed`).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from benchmarks.layout import (
     FENCE_K,
     SALARY_DIMENSIONS,
     SHARE_FAMILIES,
+    SMOOTHED_CELL_COLUMNS,
 )
 from benchmarks.models import (
     MONEY_STEPS,
@@ -71,6 +74,8 @@ from benchmarks.stats.perturbation import (
     perturbed_counts,
     perturbed_share_counts,
 )
+from benchmarks.stats.smoothing import smooth_published_medians
+from benchmarks.stats.tiers import TIER_HIGH_FROM
 from surveys import vocabulary as vocab
 from surveys.models import Edition
 
@@ -573,6 +578,103 @@ def _old_comparisons(
     }
 
 
+def _smoothed(cells: pd.DataFrame) -> pd.DataFrame:
+    """Each thin cell's median partially pooled toward its parent (DESIGN.md, Thin data).
+
+    A cell's parent is the same cohort with one filter fewer: for a cell of the
+    main table, its *last* filtered dimension in `layout.DIMENSIONS` order is set
+    back to "all" (region, experience=3-5, role=cm -> region, experience=3-5); for a
+    mission cell, the same cohort without the mission split. Its siblings are the
+    published cells of the same parent along the same dimension (the roles of
+    region, experience=3-5; the "does it" / "does not" pair of one mission), and
+    they all inform the between-sibling spread, whatever their n. The overall
+    cohort has no parent.
+
+    Inputs are published figures only: the median and its interval rounded as
+    they are stored (`store.published_money`, rule 4) and the published
+    (perturbed, or carried) n; `stats.smoothing.smooth_published_medians` does
+    the rest. Kept for cells with a published n under 50 (the low and medium
+    tiers) that were pooled; elsewhere the three columns stay empty (n >= 50, no
+    parent published, no sibling with a measured interval: the raw figures
+    stand). Returns ``cells`` with SMOOTHED_CELL_COLUMNS added, unrounded
+    (`store.cell_table` rounds them like every amount). One vectorized pass:
+    the parents are found by one index lookup, the sibling groups by one
+    factorization inside the statistics.
+    """
+    cells = cells.copy()
+    for column in SMOOTHED_CELL_COLUMNS:
+        cells[column] = np.nan
+    if cells.empty:
+        return cells
+    dims = list(DIMENSIONS)
+    key_columns = ["metric", "country", "year", *dims, "mission", "mission_done"]
+    keys = cells[key_columns].reset_index(drop=True)
+    dimension_values = keys[dims].to_numpy(dtype=object)
+    filtered = dimension_values != ALL
+    is_mission = (keys["mission"] != ALL).to_numpy()
+    has_filter = filtered.any(axis=1)
+    # The last filtered dimension (argmax over the reversed columns finds the last True).
+    last = len(dims) - 1 - np.argmax(filtered[:, ::-1], axis=1)
+    parent_dimensions = dimension_values.copy()
+    split = has_filter & ~is_mission
+    parent_dimensions[np.flatnonzero(split), last[split]] = ALL
+    parent_keys = keys.copy()
+    parent_keys[dims] = parent_dimensions
+    parent_keys["mission"] = ALL
+    parent_keys["mission_done"] = True
+    index = pd.MultiIndex.from_frame(keys)
+    parent_at = index.get_indexer(pd.MultiIndex.from_frame(parent_keys))
+    # Sibling group: the parent and the dimension broken down (0-5), or the mission (6+).
+    mission_slot = keys["mission"].map(
+        {code: len(dims) + i for i, code in enumerate(vocab.MISSIONS.codes)}
+    )
+    slot = np.where(is_mission, mission_slot.fillna(-1).to_numpy(), last).astype(np.int64)
+
+    median = store.published_money(cells["p50"], cells["metric"]).to_numpy(
+        dtype=np.float64, na_value=np.nan
+    )
+    low = store.published_money(cells["median_ci_low"], cells["metric"]).to_numpy(
+        dtype=np.float64, na_value=np.nan
+    )
+    high = store.published_money(cells["median_ci_high"], cells["metric"]).to_numpy(
+        dtype=np.float64, na_value=np.nan
+    )
+    n = cells["published_n"].to_numpy(dtype=np.int64)
+    usable = (median > 0) & (low > 0) & (high >= low)  # False on NaN too
+    at = np.maximum(parent_at, 0)
+    candidate = (
+        (parent_at >= 0)
+        & (is_mission | has_filter)
+        & (slot >= 0)
+        & usable
+        & usable[at]
+        & (np.arange(len(cells)) != parent_at)
+    )
+    if not candidate.any():
+        return cells
+    rows = np.flatnonzero(candidate)
+    parents = at[rows]
+    result = smooth_published_medians(
+        median=median[rows],
+        low=low[rows],
+        high=high[rows],
+        n=n[rows],
+        parent=parents * (len(dims) + len(vocab.MISSIONS.codes)) + slot[rows],
+        parent_median=median[parents],
+        parent_low=low[parents],
+        parent_high=high[parents],
+        parent_n=n[parents],
+    )
+    kept = result.pooled & (n[rows] < TIER_HIGH_FROM)
+    for column, values in zip(
+        SMOOTHED_CELL_COLUMNS, (result.median, result.low, result.high), strict=True
+    ):
+        column_values = np.full(len(cells), np.nan)
+        column_values[rows[kept]] = values[kept]
+        cells[column] = column_values
+    return cells
+
+
 Decisions = tuple[pd.Series, pd.Series]
 
 
@@ -778,6 +880,9 @@ def snapshot_build(
         say(f"{country} {year}: cells computed")
     timings["cells"] = time.perf_counter() - started
     cells = pd.concat(published_frames, ignore_index=True) if published_frames else pd.DataFrame()
+    started = time.perf_counter()
+    cells = _smoothed(cells)
+    timings["smoothing"] = time.perf_counter() - started
     say(
         f"privacy rules 1-2: {before_put_back} cells publishable after the greedy pass, "
         f"{after_put_back} after the put-back pass"

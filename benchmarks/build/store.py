@@ -1,16 +1,15 @@
 """Storing a snapshot: cells, privacy rule 8's memory and profile models, in bulk.
 
 Called by `snapshots.snapshot_publish` inside the transaction that makes the
-snapshot current. Cells go in with one COPY on PostgreSQL (batched inserts
-elsewhere), in key order; every amount is rounded to its metric's step here,
-where it becomes public (DESIGN.md privacy rule 4), and the true count is
-stored beside the published one for rule 8, never to be published.
+snapshot current. Cells go in through `cmbench.db`'s one COPY helper (a COPY
+on PostgreSQL, one executemany elsewhere), in key order; every amount is
+rounded to its metric's step here, where it becomes public (DESIGN.md privacy
+rule 4), and the true count is stored beside the published one for rule 8,
+never to be published.
 """
 
 from __future__ import annotations
 
-import io
-import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -18,14 +17,23 @@ import numpy as np
 import pandas as pd
 from django.db import connection
 
-from benchmarks.layout import COHORT_KEY_FIELDS, DIMENSIONS, PUBLIC_CELL_COLUMNS
+from benchmarks.layout import (
+    COHORT_KEY_FIELDS,
+    DIMENSIONS,
+    PUBLIC_CELL_COLUMNS,
+    SMOOTHED_CELL_COLUMNS,
+)
 from benchmarks.models import MONEY_STEPS, Cell, PastPublication, ProfileModel, Snapshot
 from benchmarks.stats.perturbation import round_money
+from cmbench.db import Table, TableWriter
 
 if TYPE_CHECKING:
     from benchmarks.build.snapshots import ModelRelease
 
-MONEY_COLUMNS = ("p10", "p25", "p50", "p75", "p90", "median_ci_low", "median_ci_high")
+MONEY_COLUMNS = (
+    *("p10", "p25", "p50", "p75", "p90", "median_ci_low", "median_ci_high"),
+    *SMOOTHED_CELL_COLUMNS,
+)
 # Where privacy rule 8's memory comes from: published cells and the earlier memory.
 SOURCES = {"cell": Cell, "past": PastPublication}
 
@@ -41,7 +49,8 @@ def published_money(values: pd.Series, metrics: pd.Series) -> pd.Series:
     return pd.Series(rounded, index=values.index).astype("Int64")
 
 
-CELL_COLUMNS = ("snapshot_id", *PUBLIC_CELL_COLUMNS, "true_n", "carried")
+CELL_COLUMNS = ("snapshot_id", *PUBLIC_CELL_COLUMNS, *SMOOTHED_CELL_COLUMNS, "true_n", "carried")
+CELL_TABLE = Table(Cell, CELL_COLUMNS)
 
 
 def cell_table(snapshot: Snapshot, cells: pd.DataFrame) -> pd.DataFrame:
@@ -60,33 +69,17 @@ def cell_table(snapshot: Snapshot, cells: pd.DataFrame) -> pd.DataFrame:
 
 
 def store_cells(snapshot: Snapshot, cells: pd.DataFrame) -> int:
-    """Insert the cells: one COPY on PostgreSQL, batched inserts elsewhere."""
+    """Insert the cells: one COPY on PostgreSQL, one executemany elsewhere."""
     if cells.empty:
         return 0
     # In key order, the unique index grows at its right edge: about twice as fast to fill.
     table = cell_table(snapshot, cells).sort_values(
         ["metric", "country", "year", *DIMENSIONS, "mission", "mission_done"], kind="stable"
     )
-    if connection.vendor == "postgresql":
-        buffer = io.StringIO()
-        table.to_csv(buffer, header=False, index=False)
-        columns = ", ".join(f'"{column}"' for column in CELL_COLUMNS)
-        # In CSV an empty field is NULL; "" means "all" in the dimension columns.
-        not_null = ", ".join(f'"{column}"' for column in (*DIMENSIONS, "mission"))
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(
-                f"COPY {Cell._meta.db_table} ({columns}) FROM STDIN WITH (FORMAT csv, "
-                f"FORCE_NOT_NULL ({not_null}))"
-            ) as copy,
-        ):
-            copy.write(buffer.getvalue())
-    else:
-        records = table.astype(object).where(table.notna(), None).to_dict("records")
-        Cell.objects.bulk_create(
-            [Cell(**{**record, "extras": json.loads(record["extras"])}) for record in records],
-            batch_size=2000,
-        )
+    # cmbench.db's one COPY encoder: text format on PostgreSQL, executemany elsewhere;
+    # an empty dimension is "" ("all"), missing money NULL, `extras` JSON text as built.
+    with TableWriter(CELL_TABLE) as writer:
+        writer.write(table)
     return len(table)
 
 

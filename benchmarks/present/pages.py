@@ -23,7 +23,6 @@ from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
@@ -33,6 +32,12 @@ from django.views.decorators.http import require_safe
 from benchmarks.layout import DAY_RATE_THRESHOLDS, DIMENSIONS, FENCE_K
 from benchmarks.models import Cell, Metric
 from benchmarks.present import charts
+from benchmarks.present.formatting import (
+    decimal_text,
+    money_text,
+    signed_money_text,
+    signed_percent_text,
+)
 from benchmarks.present.forms import (
     DIMENSION_LABELS,
     ExplorerQuery,
@@ -51,7 +56,6 @@ from benchmarks.read.answers import (
 from benchmarks.read.lookup import PublishedSnapshot
 from benchmarks.stats.perturbation import NOISE_BOUND
 from benchmarks.stats.tiers import MIN_COHORT, MIN_TAILS, TIER_HIGH_FROM, TIER_MEDIUM_FROM
-from benchmarks.templatetags.benchmark_format import money_text
 from surveys import vocabulary as vocab
 from surveys.models import Edition
 
@@ -232,15 +236,11 @@ def _comparison(comparison: dict[str, Any] | None) -> dict[str, Any] | None:
     p_value = float(comparison["p_value"])
     effect = next((label for bound, label in EFFECT_SIZES if epsilon < bound), _("large"))
     # "p = 0.000" would read as impossible: below a thousandth, say so.
-    p_text = (
-        f"< {formats.number_format(0.001, 3)}"
-        if p_value < 0.001
-        else f"= {formats.number_format(p_value, 3)}"
-    )
+    p_text = f"< {decimal_text(0.001, 3)}" if p_value < 0.001 else f"= {decimal_text(p_value, 3)}"
     return {
         "significant": p_value < 0.05,
         "p_text": p_text,
-        "epsilon_squared": formats.number_format(epsilon, 2),
+        "epsilon_squared": decimal_text(epsilon, 2),
         "effect": effect,
         "groups": len(comparison.get("groups", [])),
     }
@@ -327,6 +327,9 @@ def _explorer_results(query: ExplorerQuery, published: PublishedSnapshot) -> dic
         ),
         comparison=_comparison(found.comparison),
         tails_published=parent.p10 is not None,
+        # Some row carries a smoothed median (a thin cell, n < 50): the table explains it.
+        smoothed=any(row.cell.smoothed_p50 is not None for row in rows)
+        or parent.smoothed_p50 is not None,
     )
     if query.figure == DAY_RATE:
         bars = _shares(parent)
@@ -550,6 +553,35 @@ def _estimate_result(parameters: Any, published: PublishedSnapshot) -> dict[str,
     return result
 
 
+def _change_text(change: answers.ChangeInterval, currency: str) -> dict[str, Any]:
+    """One change and its 95 % interval, written for the trends page."""
+    return {
+        "amount": signed_money_text(change.absolute, currency),
+        "low": signed_money_text(change.low, currency),
+        "high": signed_money_text(change.high, currency),
+        "percent": signed_percent_text(change.percent),
+        "percent_low": signed_percent_text(change.percent_low),
+        "percent_high": signed_percent_text(change.percent_high),
+        # "rise", "fall", or None when the interval includes 0 (no clear change).
+        "direction": None if not change.clear else "rise" if change.low > 0 else "fall",
+    }
+
+
+def _trend_changes(found: answers.Trend, currency: str) -> list[dict[str, Any]]:
+    """Each change of the trend, nominal and in constant money (None where no price index)."""
+    return [
+        {
+            "from_year": change.from_year,
+            "to_year": change.to_year,
+            "nominal": _change_text(change.nominal, currency),
+            "constant": None
+            if change.constant is None
+            else _change_text(change.constant, currency),
+        }
+        for change in found.changes
+    ]
+
+
 @require_safe
 def trends(request: HttpRequest) -> HttpResponse:
     """/benchmarks/trends/: a cohort's median in every published edition, with intervals."""
@@ -595,6 +627,7 @@ def trends(request: HttpRequest) -> HttpResponse:
         country_label=vocab.COUNTRY.label(cohort.country),
         metric_title=METRIC_TITLES[query.metric],
         editions=editions,
+        changes=_trend_changes(found, currency),
         any_published=bool(cells),
         currency=currency,
         chart_narrow=charts.trend_chart(

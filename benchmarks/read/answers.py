@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -37,6 +37,9 @@ from benchmarks.stats.positions import PercentilePosition, percentile_band, perc
 from benchmarks.stats.shares import share_percent
 from benchmarks.stats.tiers import TIER_HIGH_FROM
 from surveys import vocabulary as vocab
+
+if TYPE_CHECKING:
+    from benchmarks.stats.trends import MedianChange
 
 # The profile estimate's prediction interval (DESIGN.md, Statistics).
 ESTIMATE_LEVEL = 0.80
@@ -211,18 +214,52 @@ def breakdown(
 # --- A trend ----------------------------------------------------------------------------------
 
 
+# The change between editions carries a 95 % interval (DESIGN.md, Statistics: Trends).
+TREND_LEVEL = 0.95
+
+
+@dataclass(frozen=True)
+class ChangeInterval:
+    """A change of the median with its interval, in the later edition's money.
+
+    Money in whole units rounded like every published amount (rule 4:
+    `MONEY_STEPS`), percents to one decimal. ``clear`` is False when the
+    published interval reaches 0: no clear change, the difference may be noise.
+    """
+
+    absolute: int
+    low: int
+    high: int
+    percent: float
+    percent_low: float
+    percent_high: float
+
+    @property
+    def clear(self) -> bool:
+        return self.low > 0 or self.high < 0
+
+
 @dataclass(frozen=True)
 class TrendChange:
     """The change of the median between two consecutive editions, both published.
 
     absolute = p50(to_year) - p50(from_year), in currency units (nominal);
-    percent  = round(100 * absolute / p50(from_year), 1).
+    percent  = round(100 * absolute / p50(from_year), 1); ``nominal`` adds the
+    95 % interval built from the published figures only (medians, their
+    intervals, perturbed n: `stats.trends.median_change`). ``constant`` is the
+    same in constant money, from_year's median brought to to_year's money by the
+    country's consumer price index (x ``price_factor`` = index(to) / index(from));
+    None (and ``price_factor`` None) when either year has no index.
     """
 
     from_year: int
     to_year: int
     absolute: int
     percent: float
+    nominal: ChangeInterval
+    constant: ChangeInterval | None = None
+    price_factor: float | None = None
+    level: float = TREND_LEVEL
 
 
 @dataclass(frozen=True)
@@ -254,26 +291,111 @@ class Trend:
 
 
 def trend(published: PublishedSnapshot, *, metric: str, cohort: Cohort) -> Trend:
-    """The cohort in every edition of the published snapshot (one query)."""
+    """The cohort in every edition of the published snapshot, each change with its interval.
+
+    Two queries: the cells, then the country's price indices for the editions.
+    """
     cells = lookup.trend_cells(
         snapshot=published.snapshot, metric=metric, country=cohort.country, filters=cohort.filters
     )
     by_year = {cell.year: cell for cell in cells}
     editions = [TrendEdition(year=year, cell=by_year.get(year)) for year in published.years]
-    for index, (before, after) in enumerate(pairwise(editions), start=1):
-        if before.cell is not None and after.cell is not None:
-            absolute = after.cell.p50 - before.cell.p50
-            editions[index] = TrendEdition(
-                year=after.year,
-                cell=after.cell,
-                change=TrendChange(
-                    from_year=before.year,
-                    to_year=after.year,
-                    absolute=absolute,
-                    percent=round(100 * absolute / before.cell.p50, 1),
-                ),
-            )
+    pairs = [
+        (index, before.cell, after.cell)
+        for index, (before, after) in enumerate(pairwise(editions), start=1)
+        if before.cell is not None and after.cell is not None
+    ]
+    if pairs:
+        prices = lookup.price_indices(country=cohort.country, years=published.years)
+        for (index, _before, after), change in zip(
+            pairs,
+            _trend_changes(pairs, prices=prices, step=MONEY_STEPS[Metric(metric)]),
+            strict=True,
+        ):
+            editions[index] = TrendEdition(year=after.year, cell=after, change=change)
     return Trend(cohort=cohort, metric=metric, editions=tuple(editions), cells=tuple(cells))
+
+
+def _trend_changes(
+    pairs: list[tuple[int, Cell, Cell]], *, prices: Mapping[int, float], step: int
+) -> list[TrendChange]:
+    """Every change of `pairs` (index, earlier cell, later cell), nominal and constant.
+
+    One vectorized `median_change` call per money (pure statistics, from the
+    published figures only, so the change discloses nothing new: rule 7).
+    """
+    earlier = [before for _index, before, _after in pairs]
+    later = [after for _index, _before, after in pairs]
+    nominal = _median_change(earlier, later)
+    indexed = [
+        position
+        for position, (before, after) in enumerate(zip(earlier, later, strict=True))
+        if before.year in prices and after.year in prices
+    ]
+    constant = None
+    if indexed:
+        constant = _median_change(
+            [earlier[i] for i in indexed], [later[i] for i in indexed], prices=prices
+        )
+    constant_at = {position: at for at, position in enumerate(indexed)}
+    changes = []
+    for position, (before, after) in enumerate(zip(earlier, later, strict=True)):
+        absolute = after.p50 - before.p50
+        at = constant_at.get(position)
+        in_constant: ChangeInterval | None = None
+        price_factor: float | None = None
+        if constant is not None and at is not None:
+            in_constant = _change_interval(constant, at, step=step)
+            price_factor = round(float(constant.price_factor[at]), 4)
+        changes.append(
+            TrendChange(
+                from_year=before.year,
+                to_year=after.year,
+                absolute=absolute,
+                percent=round(100 * absolute / before.p50, 1),
+                nominal=_change_interval(nominal, position, step=step),
+                constant=in_constant,
+                price_factor=price_factor,
+            )
+        )
+    return changes
+
+
+def _median_change(
+    earlier: list[Cell], later: list[Cell], *, prices: Mapping[int, float] | None = None
+) -> MedianChange:
+    """`stats.trends.median_change` over pairs of cells; constant money when `prices` is given."""
+    # scipy (binomial and normal quantiles of the intervals' coverage) loads with the
+    # first change asked for, never when a web process starts (tests/test_architecture.py).
+    from benchmarks.stats.trends import median_change
+
+    return median_change(
+        earlier_median=[cell.p50 for cell in earlier],
+        earlier_low=[cell.median_ci_low for cell in earlier],
+        earlier_high=[cell.median_ci_high for cell in earlier],
+        earlier_n=[cell.n for cell in earlier],
+        later_median=[cell.p50 for cell in later],
+        later_low=[cell.median_ci_low for cell in later],
+        later_high=[cell.median_ci_high for cell in later],
+        later_n=[cell.n for cell in later],
+        earlier_price_index=[prices[cell.year] for cell in earlier] if prices else 1.0,
+        later_price_index=[prices[cell.year] for cell in later] if prices else 1.0,
+        level=TREND_LEVEL,
+    )
+
+
+def _change_interval(change: MedianChange, at: int, *, step: int) -> ChangeInterval:
+    """Item `at` of a `stats.trends.MedianChange`, rounded for publication (rule 4)."""
+    money = round_money([change.change[at], change.low[at], change.high[at]], step=step)
+    absolute, low, high = (int(amount) for amount in money)
+    return ChangeInterval(
+        absolute=absolute,
+        low=low,
+        high=high,
+        percent=round(float(change.percent[at]), 1),
+        percent_low=round(float(change.percent_low[at]), 1),
+        percent_high=round(float(change.percent_high[at]), 1),
+    )
 
 
 # --- An estimate ------------------------------------------------------------------------------
@@ -431,13 +553,14 @@ def pay_position(
         if cell is None:
             narrower.append(filters)
             continue
-        return _placed(cell, filters, value, narrower)
+        return place_in_cell(cell, filters, value, narrower)
     return None
 
 
-def _placed(
+def place_in_cell(
     cell: Cell, filters: dict[str, str], value: float, narrower: list[dict[str, str]]
 ) -> CohortPosition:
+    """`value` placed in one published cell: a percentile, a band where n < 50, or a bound."""
     position = position_in_cell(cell, value)
     common: dict[str, Any] = {
         "cell": cell,

@@ -29,9 +29,9 @@ from benchmarks.build.snapshots import snapshot_publish
 from benchmarks.models import Cell, Metric, ProfileModel, Snapshot
 from benchmarks.present import charts
 from benchmarks.present.api.views import CSV_HEADER
+from benchmarks.present.formatting import money_text
 from benchmarks.present.forms import amount_as_typed
 from benchmarks.read import answers, lookup
-from benchmarks.templatetags.benchmark_format import money_text
 from surveys import vocabulary as vocab
 from surveys.forms import started_token
 from surveys.models import Edition, SurveyResponse
@@ -719,7 +719,13 @@ def test_a_day_rate_check_reads_the_freelancers_figures(
     api = re.search(r'href="(/api/v1/benchmarks/day-rates/position/\?[^"]+)"', html)
     assert api is not None
     answer = client.get(api.group(1).replace("&amp;", "&")).json()
-    assert answer["position"] == {"percentile": None, "below": None, "above": 90}
+    assert answer["position"] == {
+        "reading": "above",
+        "percentile": None,
+        "band": None,
+        "below": None,
+        "above": 90,
+    }
 
 
 def test_a_pay_check_without_an_amount_says_so_in_words(

@@ -21,7 +21,7 @@ from typing import Any
 from rest_framework import serializers
 
 from benchmarks.models import Cell, Metric
-from benchmarks.read.answers import figures_of
+from benchmarks.read.answers import CohortPosition, figures_of
 from benchmarks.read.lookup import PublishedSnapshot, cell_memo
 
 UNITS = {
@@ -110,6 +110,32 @@ def cell_payload(
     )
     payload["snapshot"] = snapshot_payload(published)
     return payload
+
+
+def position_payload(placed: CohortPosition) -> dict[str, Any]:
+    """The `position` block: the reading the pay-check pages give (`answers.pay_position`).
+
+    Exactly one of `percentile` (n >= 50), `band` (n < 50; either rank may be
+    null) and `below` / `above` (outside the published percentiles) is set,
+    and `reading` names it.
+    """
+    if placed.below is not None:
+        reading = "below"
+    elif placed.above is not None:
+        reading = "above"
+    elif placed.band is not None:
+        reading = "band"
+    else:
+        reading = "percentile"
+    return {
+        "reading": reading,
+        "percentile": placed.percentile,
+        "band": (
+            {"lower": placed.band[0], "upper": placed.band[1]} if placed.band is not None else None
+        ),
+        "below": placed.below,
+        "above": placed.above,
+    }
 
 
 # --- Schema ----------------------------------------------------------------------------------
@@ -257,11 +283,34 @@ class BreakdownAnswerSerializer(serializers.Serializer):
     snapshot = PublishedSnapshotSerializer()
 
 
-class PositionSerializer(serializers.Serializer):
-    """Where the value stands, interpolated between the cohort's published percentiles."""
+class PositionBandSerializer(serializers.Serializer):
+    """The two published percentile ranks around the value (10, 25, 50, 75 or 90)."""
 
+    lower = serializers.IntegerField(
+        allow_null=True, help_text="The published rank just under the value; null if none."
+    )
+    upper = serializers.IntegerField(
+        allow_null=True, help_text="The published rank just over the value; null if none."
+    )
+
+
+class PositionSerializer(serializers.Serializer):
+    """Where the value stands among `cohort_used`'s published percentiles: one reading is set."""
+
+    reading = serializers.ChoiceField(
+        choices=["percentile", "band", "below", "above"],
+        help_text="Which field below holds the reading.",
+    )
     percentile = serializers.IntegerField(
-        allow_null=True, help_text="Whole percentile; null outside the published range."
+        allow_null=True,
+        help_text="Whole percentile where the cohort has 50 answers or more; null otherwise "
+        "(a band below 50 answers, or outside the published range).",
+    )
+    band = PositionBandSerializer(
+        allow_null=True,
+        help_text="Where the cohort has fewer than 50 answers: the published ranks around the "
+        'value, e.g. {"lower": 25, "upper": 50}; both equal on a published percentile. '
+        "null otherwise.",
     )
     below = serializers.IntegerField(
         allow_null=True, help_text="Set when the value is under the lowest published percentile."
@@ -269,6 +318,12 @@ class PositionSerializer(serializers.Serializer):
     above = serializers.IntegerField(
         allow_null=True, help_text="Set when the value is over the highest published percentile."
     )
+
+
+COHORT_USED_HELP = (
+    "The cohort the value was read in: the narrowest published cohort of the profile (role, "
+    "experience, region), or the cohort asked when it filters on anything else."
+)
 
 
 def _position_answer(value_name: str, value_help: str) -> type[serializers.Serializer]:
@@ -282,6 +337,14 @@ def _position_answer(value_name: str, value_help: str) -> type[serializers.Seria
             "published": serializers.BooleanField(help_text=PUBLISHED_HELP),
             value_name: serializers.FloatField(required=False, help_text=value_help),
             "position": PositionSerializer(required=False),
+            "cohort_used": serializers.DictField(
+                child=serializers.JSONField(), required=False, help_text=COHORT_USED_HELP
+            ),
+            "narrower": serializers.ListField(
+                child=serializers.DictField(child=serializers.JSONField()),
+                required=False,
+                help_text="The narrower cohorts of the profile tried first, not published.",
+            ),
             "n": serializers.IntegerField(required=False, min_value=10),
             "confidence": serializers.ChoiceField(
                 choices=["low", "medium", "high"], required=False
@@ -341,11 +404,49 @@ class TrendEditionSerializer(serializers.Serializer):
     median_ci95 = _money_pair("95% interval of the median.", required=False)
 
 
+def _percent_pair(help_text: str) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.FloatField(), min_length=2, max_length=2, help_text=help_text
+    )
+
+
+_CHANGE_CI = (
+    "95% interval of the change, from the published figures only: each median's standard "
+    "error is (interval high - low) / (2 z), z at the exact coverage of its order-statistic "
+    "interval and its published n; the two editions are independent. Rounded like the medians."
+)
+_PERCENT_CI = "95% interval of the change in percent (log-ratio interval), one decimal."
+_CLEAR = "false when the 95% interval includes 0: no clear change, the difference may be noise."
+
+
+class TrendConstantMoneySerializer(serializers.Serializer):
+    """The change with from_year's median in to_year's money (consumer price index)."""
+
+    price_factor = serializers.FloatField(
+        help_text="Price index of to_year / price index of from_year (country's consumer prices)."
+    )
+    absolute = serializers.IntegerField(
+        help_text="Median of to_year minus price_factor x median of from_year, rounded."
+    )
+    absolute_ci95 = _money_pair(_CHANGE_CI)
+    percent = serializers.FloatField(help_text="The real change in percent, one decimal.")
+    percent_ci95 = _percent_pair(_PERCENT_CI)
+    clear = serializers.BooleanField(help_text=_CLEAR)
+
+
 class TrendChangeSerializer(serializers.Serializer):
     from_year = serializers.IntegerField()
     to_year = serializers.IntegerField()
     absolute = serializers.IntegerField(help_text="Median of to_year minus median of from_year.")
     percent = serializers.FloatField(help_text="The change in percent of from_year's median.")
+    absolute_ci95 = _money_pair(_CHANGE_CI)
+    percent_ci95 = _percent_pair(_PERCENT_CI)
+    clear = serializers.BooleanField(help_text=_CLEAR)
+    constant_money = TrendConstantMoneySerializer(
+        allow_null=True,
+        help_text="The change in constant money; null when the country has no consumer price "
+        "index for either year (then only the nominal change is given).",
+    )
 
 
 class TrendAnswerSerializer(serializers.Serializer):

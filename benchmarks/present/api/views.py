@@ -61,6 +61,7 @@ from benchmarks.present.api.serializers import (
     TrendAnswerSerializer,
     cell_payload,
     figures,
+    position_payload,
     snapshot_payload,
     unpublished_payload,
 )
@@ -97,7 +98,7 @@ INVALID_PARAMETERS = gettext_noop("Invalid query parameters: %(names)s.")
 CACHE_CONTROL = "public, max-age=300"
 # Part of every ETag: bump it when the shape of the answers changes, so that
 # caches drop answers of the same snapshot in the old shape.
-PAYLOAD_VERSION = "2"
+PAYLOAD_VERSION = "3"
 
 
 class FirstRenderer(BaseContentNegotiation):
@@ -401,6 +402,16 @@ def _number(value: float) -> int | float:
 
 
 class PositionView(SnapshotReadView):
+    """An amount placed as the pay-check pages place it (`answers.pay_position`).
+
+    A query whose filters are a profile (role, experience, region, any of them)
+    is read in the narrowest published cohort of that profile, then wider ones,
+    like the pay checks and the survey's thank-you page: the same amount and
+    profile get the same reading everywhere. A query with another filter
+    (education, employer size or type) is read in that cohort only, since
+    widening would drop what was asked.
+    """
+
     value_name: ClassVar[str]
 
     def metric(self, cleaned: dict[str, Any]) -> str:
@@ -409,22 +420,21 @@ class PositionView(SnapshotReadView):
     def answer(self, parameters: Any, published: PublishedSnapshot) -> HttpResponseBase:
         cleaned = parameters.cleaned_data
         metric = self.metric(cleaned)
-        answer = answers.cohort_answer(published, metric=metric, cohort=parameters.cohort())
-        cohort, cell = answer.cohort, answer.cell
-        if cell is None:
-            return Response(unpublished_payload(cohort.as_dict(), published))
+        cohort = parameters.cohort()
         value = cleaned[self.value_name]
+        placed = _reading(published, metric=metric, cohort=cohort, value=value)
+        if placed is None:
+            return Response(unpublished_payload(cohort.as_dict(), published))
+        cell = placed.cell
         body = figures(cell)
-        position = answers.position_in_cell(cell, value)
+        used = {"country": cohort.country, "year": cell.year}
         payload: dict[str, Any] = {
             "cohort": cohort.as_dict(),
             "published": True,
             self.value_name: _number(value),
-            "position": {
-                "percentile": position.percentile,
-                "below": position.below,
-                "above": position.above,
-            },
+            "position": position_payload(placed),
+            "cohort_used": {**used, **placed.filters},
+            "narrower": [{**used, **filters} for filters in placed.narrower],
             "n": cell.n,
             "confidence": cell.confidence,
             "currency": cell.currency,
@@ -436,10 +446,43 @@ class PositionView(SnapshotReadView):
         return Response(payload)
 
 
+def _reading(
+    published: PublishedSnapshot, *, metric: str, cohort: answers.Cohort, value: float
+) -> answers.CohortPosition | None:
+    """The reading of `value`: along the profile's ladder, or in the one cohort asked."""
+    year = cohort.year or published.latest_year
+    if year is None:
+        return None
+    if set(cohort.filters) <= set(answers.PROFILE_DIMENSIONS):
+        return answers.pay_position(
+            snapshot=published.snapshot,
+            metric=metric,
+            country=cohort.country,
+            year=year,
+            profile=cohort.filters,
+            value=value,
+        )
+    cell = answers.cohort_answer(published, metric=metric, cohort=cohort).cell
+    if cell is None:
+        return None
+    # The one cohort asked, read by the rule `pay_position` applies to the cohort it finds
+    # (a band where n < 50). answers.py names it privately; it is the same function.
+    return answers.place_in_cell(cell, dict(cohort.filters), value, [])
+
+
 POSITION_DESCRIPTION = (
-    "Where {value} stands in the cohort, interpolated between the cohort's published "
-    "percentiles (p10 or p25 to p75 or p90) and rounded to a whole percentile; outside them, "
-    "only `below` or `above` the outermost published one, so that probing reveals no answer."
+    "Where {value} stands, read as the pay-check pages read it. With filters on role, "
+    "experience and region only (any of them, or none), the value is placed in the narrowest "
+    "published cohort of that profile, then wider ones (role x experience x region, role x "
+    "experience, experience x region, experience, role, everyone): `cohort` echoes the query, "
+    "`cohort_used` is the cohort read, `narrower` the cohorts tried before it, not published; "
+    "`n`, `confidence` and `percentiles` are those of `cohort_used`. With any other filter, "
+    "only the cohort asked is read (`cohort_used` equals `cohort`). The position is "
+    "interpolated between the cohort's published percentiles (p10 or p25 to p75 or p90): a "
+    "whole `percentile` where the cohort has 50 answers or more, a `band` between two "
+    "published ranks where it has fewer (DESIGN.md: a position is a band where n < 50); "
+    "outside the published ones, only `below` or `above` the outermost, so that probing "
+    "reveals no answer. `position.reading` says which one is set."
 )
 
 
@@ -452,7 +495,7 @@ class SalaryPositionView(PositionView):
 
     @read_schema(
         operation_id="salaries_position",
-        summary="Percentile of a salary in a cohort",
+        summary="Position of a salary in its cohort (a percentile, or a band where n < 50)",
         description=POSITION_DESCRIPTION.format(value="a gross annual salary"),
         parameters_class=SalaryPositionParameters,
         answer=SalaryPositionAnswerSerializer,
@@ -470,7 +513,7 @@ class DayRatePositionView(PositionView):
 
     @read_schema(
         operation_id="day_rates_position",
-        summary="Percentile of a day rate in a cohort",
+        summary="Position of a day rate in its cohort (a percentile, or a band where n < 50)",
         description=POSITION_DESCRIPTION.format(value="a day rate"),
         parameters_class=DayRatePositionParameters,
         answer=RatePositionAnswerSerializer,
@@ -543,7 +586,10 @@ class TrendView(SnapshotReadView):
         description=(
             "The cohort's published median and its 95% interval in each edition of the "
             "snapshot, and the change between consecutive editions where both are published "
-            "(absolute, in currency units, and in percent). `metric=day-rate` for freelancers."
+            "(absolute, in currency units, and in percent) with its 95% interval, in nominal "
+            "and in constant money (the earlier edition brought to the later one's money with "
+            "the country's consumer price index; null where an index is missing). "
+            "`metric=day-rate` for freelancers."
         ),
         parameters_class=TrendParameters,
         answer=TrendAnswerSerializer,
@@ -581,6 +627,19 @@ class TrendView(SnapshotReadView):
                 "to_year": change.to_year,
                 "absolute": change.absolute,
                 "percent": change.percent,
+                "absolute_ci95": [change.nominal.low, change.nominal.high],
+                "percent_ci95": [change.nominal.percent_low, change.nominal.percent_high],
+                "clear": change.nominal.clear,
+                "constant_money": None
+                if change.constant is None
+                else {
+                    "price_factor": change.price_factor,
+                    "absolute": change.constant.absolute,
+                    "absolute_ci95": [change.constant.low, change.constant.high],
+                    "percent": change.constant.percent,
+                    "percent_ci95": [change.constant.percent_low, change.constant.percent_high],
+                    "clear": change.constant.clear,
+                },
             }
             for change in found.changes
         ]

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import timezone
 from rest_framework.request import Request
 
 
@@ -15,7 +20,7 @@ def client_address(request: HttpRequest | Request) -> str:
     the k-th entry from the right of X-Forwarded-For: each proxy appends the
     address it saw, so the entries to the left of that one are the client's to
     invent and must not pick the throttle bucket. The address is only ever
-    hashed (`surveys.services.Client.from_address`), never stored.
+    hashed (`Client.from_address`), never stored.
     """
     remote_addr = request.META.get("REMOTE_ADDR", "") or ""
     num_proxies = settings.NUM_PROXIES
@@ -26,3 +31,23 @@ def client_address(request: HttpRequest | Request) -> str:
     # Fewer entries than proxies: a proxy did not append; the leftmost entry is
     # then the nearest thing to the client that a proxy wrote.
     return hops[-min(num_proxies, len(hops))] or remote_addr
+
+
+@dataclass(frozen=True)
+class Client:
+    """Who is submitting, as far as abuse defences need to know: a salted, rotating hash.
+
+    The hash is salted with SECRET_KEY and the current day, so it rotates daily
+    and cannot be reversed or linked across days; it lives only in the cache,
+    never beside an answer (DESIGN.md privacy rule 10).
+    """
+
+    fingerprint: str
+
+    @classmethod
+    def from_address(cls, address: str) -> Client:
+        day = timezone.now().strftime("%Y-%m-%d")
+        digest = hmac.new(
+            settings.SECRET_KEY.encode(), f"{day}|{address}".encode(), hashlib.sha256
+        ).hexdigest()
+        return cls(fingerprint=digest[:32])

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from cmbench import limits
-from cmbench.clients import client_address
+from cmbench.clients import Client, client_address
 from cmbench.errors import SERVICE_UNAVAILABLE, error_response, service_unavailable
 from cmbench.routers import replica_reads
 
@@ -124,9 +124,6 @@ def _is_admin_login(request: HttpRequest) -> bool:
 
 
 def _failures_key(request: HttpRequest) -> str:
-    # Imported here: the survey app's models must not load with the settings.
-    from surveys.services import Client
-
     return f"admin-login-failures:{Client.from_address(client_address(request)).fingerprint}"
 
 

@@ -26,7 +26,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 
 from cmbench import limits
-from cmbench.clients import client_address
+from cmbench.clients import Client, client_address
 
 # The scopes, keys of REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].
 # Every public read of the API (THROTTLE_READ).
@@ -55,10 +55,6 @@ class ClientRateThrottle(ScopedRateThrottle):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope or "") or super().get_rate()
 
     def get_cache_key(self, request: Request | HttpRequest, view: Any) -> str:
-        # Imported here: DRF loads this module with rest_framework.views,
-        # possibly before the survey app's models are ready.
-        from surveys.services import Client
-
         fingerprint = Client.from_address(client_address(request)).fingerprint
         return self.cache_format % {"scope": self.scope, "ident": fingerprint}
 

@@ -30,11 +30,11 @@ from cmbench.api import (
     FieldErrorsSerializer,
     PublicAPIView,
 )
-from cmbench.clients import client_address
+from cmbench.clients import Client, client_address
 from interviews import services
 from interviews.models import Interview
 from surveys import vocabulary as vocab
-from surveys.services import Client, SubmissionRefused
+from surveys.services import SubmissionRefused
 from surveys.validation import MESSAGES, InvalidAnswers, quoted
 
 SAMPLE_NOTICE = gettext_noop(

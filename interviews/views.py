@@ -14,11 +14,11 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from cmbench.clients import client_address
+from cmbench.clients import Client, client_address
 from interviews import services
 from interviews.forms import InterviewFilterForm, InterviewForm
 from interviews.models import Interview
-from surveys.services import Client, SubmissionRefused
+from surveys.services import SubmissionRefused
 from surveys.validation import InvalidAnswers
 
 PAGE_SIZE = 20

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
@@ -18,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
 from cmbench import limits
+from cmbench.clients import Client
 from surveys import vocabulary as vocab
 from surveys.models import Edition, LegalMinimum, SurveyResponse
 from surveys.rules.legal_minimums import LegalMinimumTable, minimum_in_force, table_of
@@ -53,26 +52,6 @@ def receipt_is_well_formed(code: str) -> bool:
 def receipt_hash(code: str) -> str:
     """SHA-256 of the normalized code. 100 random bits need no salt to resist guessing."""
     return hashlib.sha256(_receipt_symbols(code).encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class Client:
-    """Who is submitting, as far as abuse defences need to know: a salted, rotating hash.
-
-    The hash is salted with SECRET_KEY and the current day, so it rotates daily
-    and cannot be reversed or linked across days; it lives only in the cache,
-    never beside an answer (DESIGN.md privacy rule 10).
-    """
-
-    fingerprint: str
-
-    @classmethod
-    def from_address(cls, address: str) -> Client:
-        day = timezone.now().strftime("%Y-%m-%d")
-        digest = hmac.new(
-            settings.SECRET_KEY.encode(), f"{day}|{address}".encode(), hashlib.sha256
-        ).hexdigest()
-        return cls(fingerprint=digest[:32])
 
 
 class SubmissionRefused(Exception):

@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
 
-from cmbench.clients import client_address
+from cmbench.clients import Client, client_address
 from cmbench.errors import error_response
 from cmbench.throttling import WITHDRAW_SCOPE, page_throttle_wait
 from surveys import services
@@ -63,7 +63,7 @@ def survey(request: HttpRequest) -> HttpResponse:
         try:
             response, code = services.response_submit(
                 answers=form.answers,
-                client=services.Client.from_address(client_address(request)),
+                client=Client.from_address(client_address(request)),
             )
         except services.SubmissionRefused as refusal:
             form.release_start()

@@ -267,7 +267,7 @@ class Server:
             return list(pool.map(one, requests))
 
     def fingerprint(self, address: str) -> str:
-        """surveys.services.Client.from_address, with the server's key."""
+        """cmbench.clients.Client.from_address, with the server's key."""
         day = time.strftime("%Y-%m-%d", time.gmtime())  # timezone.now() is UTC
         key = self.env["SECRET_KEY"].encode()
         return hmac.new(key, f"{day}|{address}".encode(), hashlib.sha256).hexdigest()[:32]

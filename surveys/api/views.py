@@ -27,7 +27,7 @@ from cmbench.api import (
     FieldErrorsSerializer,
     PublicAPIView,
 )
-from cmbench.clients import client_address
+from cmbench.clients import Client, client_address
 from cmbench.throttling import WITHDRAW_SCOPE
 from surveys import services
 from surveys.api.serializers import (
@@ -123,7 +123,7 @@ class ResponseCreateView(PublicAPIView):
         try:
             response, code = services.response_submit(
                 answers=serializer.validated_data,
-                client=services.Client.from_address(client_address(request)),
+                client=Client.from_address(client_address(request)),
             )
         except InvalidAnswers as invalid:
             return Response({"errors": invalid.errors}, status=status.HTTP_400_BAD_REQUEST)

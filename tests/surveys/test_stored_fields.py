@@ -14,6 +14,7 @@ from django.db import connection, models
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+from cmbench.clients import Client
 from interviews.models import Interview
 from surveys import services
 from surveys.models import (
@@ -33,7 +34,7 @@ def submit_from(number: int, **overrides: Any) -> SurveyResponse:
     """One answer through the service, from its own client (no duplicate, no throttle)."""
     response, _code = services.response_submit(
         answers=services_answers(**overrides),
-        client=services.Client(fingerprint=f"client-{number}"),
+        client=Client(fingerprint=f"client-{number}"),
     )
     return response
 
@@ -111,7 +112,7 @@ class TestSubmissionDay:
 
     def test_a_withdrawal_is_dated_to_the_day_too(self, edition: Edition) -> None:
         _response, code = services.response_submit(
-            answers=services_answers(), client=services.Client(fingerprint="someone")
+            answers=services_answers(), client=Client(fingerprint="someone")
         )
 
         assert services.response_withdraw(receipt_code=code)

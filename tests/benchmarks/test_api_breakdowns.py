@@ -309,7 +309,8 @@ def test_trends_give_the_median_of_each_edition_and_the_change(
         for year, stored in ((2025, before), (2026, after))
     ]
     change = after.p50 - before.p50
-    assert body["changes"] == [
+    nominal = ("from_year", "to_year", "absolute", "percent")
+    assert [{key: item[key] for key in nominal} for item in body["changes"]] == [
         {
             "from_year": 2025,
             "to_year": 2026,
@@ -317,6 +318,9 @@ def test_trends_give_the_median_of_each_edition_and_the_change(
             "percent": round(100 * change / before.p50, 1),
         }
     ]
+    # Its interval and the constant-money change: tests/benchmarks/test_trend_changes.py.
+    low, high = body["changes"][0]["absolute_ci95"]
+    assert low <= change <= high
 
 
 def test_an_edition_where_the_cohort_is_suppressed_breaks_the_chain_of_changes(

@@ -16,8 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _static_root_exists() -> None:
+def pytest_sessionstart(session: pytest.Session) -> None:
     """WhiteNoise warns at every request handler's start when STATIC_ROOT is missing
     (`collectstatic` has not run): tests serve static files through the finders."""
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)

@@ -665,7 +665,9 @@ def _smoothed(cells: pd.DataFrame) -> pd.DataFrame:
         parent_high=high[parents],
         parent_n=n[parents],
     )
-    kept = result.pooled & (n[rows] < TIER_HIGH_FROM)
+    # A bound that overflows (an absurdly wide interval) is not an estimate worth showing.
+    finite = np.isfinite(result.low) & np.isfinite(result.high)
+    kept = result.pooled & (n[rows] < TIER_HIGH_FROM) & finite
     for column, values in zip(
         SMOOTHED_CELL_COLUMNS, (result.median, result.low, result.high), strict=True
     ):

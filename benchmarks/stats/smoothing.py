@@ -245,10 +245,15 @@ def shrink_log_medians(
     log_sd = np.sqrt(variance)
     if not (np.isfinite(theta).all() and np.isfinite(log_sd).all()):
         raise StatsError("standard errors too small to pool (weights overflow)")
+    # exp overflows to inf only for intervals wider than any amount (log bound > 709):
+    # callers drop non-finite bounds rather than publish them.
+    with np.errstate(over="ignore"):
+        low = np.exp(theta - critical * log_sd)
+        high = np.exp(theta + critical * log_sd)
     return SmoothedMedians(
         median=np.exp(theta),
-        low=np.exp(theta - critical * log_sd),
-        high=np.exp(theta + critical * log_sd),
+        low=low,
+        high=high,
         log_median=theta,
         log_se=log_sd,
         weight=weight,

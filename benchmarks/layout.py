@@ -30,6 +30,14 @@ BREAKDOWN_MAX_FILTERS = 1
 # country, edition and status are left out of the snapshot (DESIGN.md).
 FENCE_K = 3.0
 
+# Thin countries (DESIGN.md, Thin data): a country whose latest edition publishes fewer
+# main-table salary cells than this also gets a view pooled over its last three editions
+# in the latest edition's money (`build.pooling`). 20 because a country under it shows at
+# most its overall cohort and a handful of one-filter cohorts (one dimension's levels, e.g.
+# the four experience bands, already make five): too little to read a profile in, while
+# France, with hundreds, is never pooled. Belgium, Switzerland and Canada publish 1-7.
+POOL_THRESHOLD = 20
+
 # The percentiles a cell may publish, with their ranks (p10 and p90 from MIN_TAILS).
 PERCENTILE_RANKS = (("p10", 10), ("p25", 25), ("p50", 50), ("p75", 75), ("p90", 90))
 PERCENTILE_FIELDS = tuple(name for name, _rank in PERCENTILE_RANKS)

@@ -132,6 +132,20 @@ class CohortFigures(models.Model):
         return cohort
 
 
+class OrdinaryCellManager(models.Manager["Cell"]):
+    """Cells of one edition: every ordinary read, so a pooled cell is never read by accident."""
+
+    def get_queryset(self) -> models.QuerySet[Cell]:
+        return super().get_queryset().filter(pooled_from=0)
+
+
+class PooledCellManager(models.Manager["Cell"]):
+    """A thin country's cells pooled over editions (`Cell.pooled_from` set)."""
+
+    def get_queryset(self) -> models.QuerySet[Cell]:
+        return super().get_queryset().filter(pooled_from__gt=0)
+
+
 class Cell(CohortFigures):
     """The published figures of one cohort in one snapshot."""
 
@@ -154,13 +168,23 @@ class Cell(CohortFigures):
     smoothed_p50 = models.IntegerField(null=True, blank=True)
     smoothed_p50_low = models.IntegerField(null=True, blank=True)
     smoothed_p50_high = models.IntegerField(null=True, blank=True)
+    # A thin country's cell pooled over the editions pooled_from..year, every amount
+    # brought to `year`'s money by the country's price index (DESIGN.md, Thin data;
+    # build.pooling); its extras say how ("pooled": editions, price factors, index
+    # source). 0: an ordinary cell of edition `year`. `Cell.objects` (and so every
+    # ordinary read, `snapshot.cells` included) never returns pooled cells;
+    # `Cell.pooled` reads them only.
+    pooled_from = models.PositiveSmallIntegerField(default=0)
+
+    objects = OrdinaryCellManager()
+    pooled = PooledCellManager()
 
     class Meta:
         verbose_name = _("cell")
         verbose_name_plural = _("cells")
         constraints = [
             models.UniqueConstraint(
-                fields=["snapshot", *COHORT_KEY_FIELDS], name="one_cell_per_cohort"
+                fields=["snapshot", *COHORT_KEY_FIELDS, "pooled_from"], name="one_cell_per_cohort"
             )
         ]
 
@@ -185,13 +209,17 @@ class PastPublication(CohortFigures):
         db_index=False,
         db_constraint=False,
     )
+    # As on Cell: 0 for an edition's cohort, the first pooled edition for a thin
+    # country's pooled cohort (rule 8 holds for pooled cells too).
+    pooled_from = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = _("past publication")
         verbose_name_plural = _("past publications")
         constraints = [
             models.UniqueConstraint(
-                fields=["snapshot", *COHORT_KEY_FIELDS], name="one_past_publication_per_cohort"
+                fields=["snapshot", *COHORT_KEY_FIELDS, "pooled_from"],
+                name="one_past_publication_per_cohort",
             )
         ]
 
@@ -295,3 +323,58 @@ class SnapshotBuild(models.Model):
 
     def __str__(self) -> str:
         return f"build #{self.pk} {self.get_state_display()}"
+
+
+class WeightedMedian(models.Model):
+    """A country and edition's median salary weighted to a reference distribution, beside
+    the unweighted one (DESIGN.md, Who answered; `benchmarks.build.weighting`).
+
+    The survey is self-selected: people choose to answer. Where editors stored a
+    reference distribution of the workforce (`surveys.ReferenceShare`, e.g. the
+    share of salaried employment by employer size), each answer is weighted so
+    that the sample's mix matches it (post-stratification; raking over several
+    dimensions). Published only when the country-edition's true count and every
+    stratum's true count reach MIN_COHORT; otherwise `published` is False and
+    `reason` says why, with no figure. Money rounded to 100 (privacy rule 4);
+    `effective_n` is Kish's effective sample size of the weights, rounded: not a
+    count of people.
+    """
+
+    class Reason(models.TextChoices):
+        NONE = "", _("published")
+        THIN_COHORT = "thin_cohort", _("fewer than 10 answers in the country and edition")
+        THIN_STRATUM = "thin_stratum", _("a reference group has fewer than 10 answers")
+
+    snapshot = models.ForeignKey(
+        Snapshot, on_delete=models.CASCADE, related_name="weighted_medians"
+    )
+    country = models.CharField(max_length=2)
+    year = models.PositiveSmallIntegerField()
+    metric = models.CharField(max_length=12, choices=Metric.choices, default=Metric.SALARY)
+    # The reference dimensions the weights match, comma-separated ("employer_size").
+    dimensions = models.CharField(max_length=100)
+    published = models.BooleanField(default=False)
+    reason = models.CharField(max_length=16, choices=Reason.choices, blank=True)
+    unweighted_p50 = models.IntegerField(null=True, blank=True)
+    weighted_p50 = models.IntegerField(null=True, blank=True)
+    # Kish's (sum w)^2 / sum w^2, rounded to a whole number: a size, not a count of people.
+    effective_n = models.PositiveIntegerField(null=True, blank=True)
+    reference_source = models.CharField(max_length=300, blank=True)
+    reference_url = models.URLField(max_length=300, blank=True)
+    reference_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    # PRIVATE, never published: the true count weighted (privacy rule 8 compares it
+    # with the next snapshot's), and whether this snapshot kept an earlier figure.
+    true_n = models.PositiveIntegerField(default=0)
+    carried = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("weighted median")
+        verbose_name_plural = _("weighted medians")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["snapshot", "country", "year", "metric"], name="one_weighted_median"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"weighted {self.metric} {self.country} {self.year} (snapshot #{self.snapshot_id})"

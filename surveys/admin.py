@@ -27,7 +27,14 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from surveys import vocabulary as vocab
-from surveys.models import Edition, FlaggedResponse, LegalMinimum, PriceIndex, SurveyResponse
+from surveys.models import (
+    Edition,
+    FlaggedResponse,
+    LegalMinimum,
+    PriceIndex,
+    ReferenceShare,
+    SurveyResponse,
+)
 from surveys.validation import FIELD_NAMES, FLAG_LABELS
 
 admin.site.site_header = _("cmbench editors")
@@ -116,13 +123,27 @@ class EditionAdmin(admin.ModelAdmin):
 
 @admin.register(LegalMinimum)
 class LegalMinimumAdmin(admin.ModelAdmin):
-    list_display = ("country", "minimum_year", "annual_gross", "source")
-    list_filter = ("country",)
-    ordering = ("country", "-year")
+    list_display = ("country", "region", "minimum_year", "annual_gross", "source")
+    list_filter = ("country", "region")
+    ordering = ("country", "region", "-year")
 
     @admin.display(description=_("year"), ordering="year")
     def minimum_year(self, minimum: LegalMinimum) -> str:
         return str(minimum.year)
+
+
+@admin.register(ReferenceShare)
+class ReferenceShareAdmin(admin.ModelAdmin):
+    """Workforce shares per country (employer size...): the snapshot weights salaries to them."""
+
+    list_display = ("country", "dimension", "level", "share", "reference_year", "source")
+    list_filter = ("country", "dimension", "year")
+    search_fields = ("source", "level")
+    ordering = ("country", "dimension", "-year", "level")
+
+    @admin.display(description=_("year"), ordering="year")
+    def reference_year(self, reference: ReferenceShare) -> str:
+        return str(reference.year)
 
 
 @admin.register(PriceIndex)

@@ -26,7 +26,7 @@ import pandas as pd
 from surveys import vocabulary as vocab
 from surveys.bulk import record_keys
 from surveys.rules import flags, fte
-from surveys.rules.legal_minimums import default_table, minimums_in_force
+from surveys.rules.legal_minimums import LegalMinimumTable, default_table, minimums_in_force
 
 # --- Targets, from published surveys of French community managers -----------------
 # Money in EUR for France, for the latest edition (earlier editions are deflated
@@ -269,15 +269,16 @@ def demo_frame(
     responses: int,
     seed: int,
     editions: Sequence[int],
-    legal_minimums: Mapping[tuple[str, int], int | None] | None = None,
+    legal_minimums: LegalMinimumTable | None = None,
     until: date | None = None,
 ) -> pd.DataFrame:
     """`responses` synthetic answers spread evenly over the edition years, one row each.
 
     Deterministic: the same arguments give the same frame. `legal_minimums`
-    maps (country, year) to the gross annual full-time minimum (None: none),
-    as `services.legal_minimum_for` reads it; by default the figures a
-    database starts with (`rules.legal_minimums.MINIMUMS`). Answers are
+    is the table of legal minimums (`services.legal_minimum_table()`), each
+    row held to its region's or country's as `services.legal_minimum_for`
+    finds it; by default the figures a database starts with
+    (`rules.legal_minimums.MINIMUMS`). Answers are
     submitted on a day of their edition's year, none after the day `until`
     (today, for the open edition), with no time of day (privacy rule 10).
     Columns: those of `surveys.bulk.RESPONSE_COLUMNS` that a new answer has,
@@ -328,7 +329,15 @@ def demo_frame(
     work_time_share = np.where(part_time, part_time_values[_choose(rng, PART_TIME_SHARES, n)], 1.0)
 
     scale = _country_scales()[country]
-    legal_minimum = _minimum_table(years, legal_minimums)[country, year_index]
+    legal_minimum = np.nan_to_num(
+        minimums_in_force(
+            np.array(_COUNTRIES, dtype=object)[country],
+            year,
+            regions=np.array(vocab.REGION.codes, dtype=object)[region],
+            table=default_table() if legal_minimums is None else legal_minimums,
+        ),
+        nan=0.0,
+    )
     salary_noise = rng.standard_normal(n)
 
     # Employees: gross annual total, full-time equivalent, in the country's currency.
@@ -388,6 +397,7 @@ def demo_frame(
     )
     flag_bits = flags.flag_bits(
         status=np.array(list(SHARES["status"]), dtype=object)[status],
+        country=np.array(_COUNTRIES, dtype=object)[country],
         total_fte=total_fte,
         day_rate=np.where(freelance, day_rate, np.nan),
         legal_minimum=legal_minimum,
@@ -468,28 +478,6 @@ def demo_frame(
             "base_fte": _nullable_ints(base_fte, salaried),
         }
     )
-
-
-def _minimum_table(
-    years: np.ndarray, legal_minimums: Mapping[tuple[str, int], int | None] | None
-) -> np.ndarray:
-    """Minimum by (country index, year index), 0 where there is none.
-
-    Without a mapping, the minimum in force in each year among the figures a
-    database starts with (`rules.legal_minimums.MINIMUMS`), as
-    services.legal_minimum_for reads the table.
-    """
-    if legal_minimums is None:
-        countries = np.repeat(np.array(_COUNTRIES, dtype=object), len(years))
-        in_force = minimums_in_force(
-            countries, np.tile(years, len(_COUNTRIES)), table=default_table()
-        )
-        return np.nan_to_num(in_force, nan=0.0).reshape(len(_COUNTRIES), len(years))
-    table = np.zeros((len(_COUNTRIES), len(years)), dtype=np.float64)
-    for i, country in enumerate(_COUNTRIES):
-        for j, year in enumerate(years.tolist()):
-            table[i, j] = legal_minimums.get((country, year)) or 0
-    return table
 
 
 def _norm(weights: np.ndarray) -> np.ndarray:

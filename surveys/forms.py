@@ -34,9 +34,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from surveys import vocabulary as vocab
+from surveys.rules.sanity_bounds import FRANCE, bounds_for
 from surveys.validation import (
-    DAY_RATE_CEILING,
-    DAY_RATE_FLOOR,
     FIELDS_BY_NAME,
     FLAG_BELOW_LEGAL_MINIMUM,
     FLAG_DAY_RATE_ABOVE_CEILING,
@@ -45,7 +44,6 @@ from surveys.validation import (
     FREELANCE_REQUIRED,
     MESSAGES,
     SALARIED_REQUIRED,
-    SALARY_CEILING,
     InvalidAnswers,
     full_time_equivalents,
     is_blank,
@@ -229,10 +227,15 @@ def unusual_amounts(answers: dict[str, Any], *, legal_minimum: int | None) -> li
         answers.get("base_salary"), answers.get("variable_pay"), answers["work_time_share"]
     )
     found = []
+    bounds = bounds_for(answers["country"]) or FRANCE
     for flag in sanity_flags(answers, legal_minimum=legal_minimum):
         if flag in (FLAG_DAY_RATE_BELOW_FLOOR, FLAG_DAY_RATE_ABOVE_CEILING):
             field, full_time = "day_rate", None
-            bound = DAY_RATE_FLOOR if flag == FLAG_DAY_RATE_BELOW_FLOOR else DAY_RATE_CEILING
+            bound = (
+                bounds.day_rate_floor
+                if flag == FLAG_DAY_RATE_BELOW_FLOOR
+                else bounds.day_rate_ceiling
+            )
         else:
             # A salary: the base, unless the variable pay is what lifts it over the ceiling.
             variable_pay = answers.get("variable_pay") or 0
@@ -242,7 +245,11 @@ def unusual_amounts(answers: dict[str, Any], *, legal_minimum: int | None) -> li
                 else "base_salary"
             )
             full_time = total_fte
-            bound = int(legal_minimum or 0) if flag == FLAG_BELOW_LEGAL_MINIMUM else SALARY_CEILING
+            bound = (
+                int(legal_minimum or 0)
+                if flag == FLAG_BELOW_LEGAL_MINIMUM
+                else bounds.salary_ceiling
+            )
         amount = int(answers[field])
         suggestion, kind = None, ""
         for guess_kind, guess in _GUESSES[flag]:

@@ -443,13 +443,17 @@ def response_rows(
     """
     years = clean["edition"].astype("Int64")
     legal = minimums_in_force(
-        clean["country"], years, table=legal_minimum_table() if minimums is None else minimums
+        clean["country"],
+        years,
+        regions=clean["region"],
+        table=legal_minimum_table() if minimums is None else minimums,
     )
     total_fte, base_fte = fte.full_time_equivalents(
         clean["base_salary"], clean["variable_pay"], clean["work_time_share"]
     )
     bits = flags.flag_bits(
         status=clean["status"],
+        country=clean["country"],
         total_fte=total_fte,
         day_rate=clean["day_rate"],
         legal_minimum=legal,

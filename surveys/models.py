@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -62,13 +63,24 @@ class Edition(models.Model):
 
 
 class LegalMinimum(models.Model):
-    """A country's legal minimum wage for a year, gross per year full time, in its currency.
+    """A legal minimum wage for a year, gross per year full time, in the country's currency.
 
     Data, not code: editors update it in the admin when the minimum changes.
-    A country without a national minimum (Switzerland) simply has no row.
+    National (no region) or regional: Canada's minimums are set by each province
+    and territory, and a region with rows of its own reads them alone
+    (`surveys.rules.legal_minimums`). A country without a national minimum
+    (Switzerland) simply has no row.
     """
 
     country = models.CharField(_("country"), max_length=2, choices=vocab.COUNTRY.choices)
+    region = models.CharField(
+        _("region"),
+        max_length=6,
+        choices=vocab.REGION.choices,
+        blank=True,
+        default="",
+        help_text=_("Empty for a national minimum; a province for Canada's."),
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     annual_gross = models.PositiveIntegerField(_("gross per year, full time"))
     source = models.CharField(_("source"), max_length=200, blank=True)
@@ -77,11 +89,20 @@ class LegalMinimum(models.Model):
         verbose_name = _("legal minimum wage")
         verbose_name_plural = _("legal minimum wages")
         constraints = [
-            models.UniqueConstraint(fields=["country", "year"], name="one_minimum_per_year")
+            models.UniqueConstraint(
+                fields=["country", "region", "year"], name="one_minimum_per_area_and_year"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.country} {self.year}: {self.annual_gross}"
+        return f"{self.region or self.country} {self.year}: {self.annual_gross}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.region and vocab.COUNTRY_OF_REGION.get(self.region) != self.country:
+            raise ValidationError(
+                {"region": _("This region is not in the country chosen.")}, code="region_country"
+            )
 
 
 class PriceIndex(models.Model):
@@ -117,6 +138,75 @@ class PriceIndex(models.Model):
 
     def __str__(self) -> str:
         return f"{self.country} {self.year}: {self.value}"
+
+
+class ReferenceShare(models.Model):
+    """One level's share of a country's workforce, a reference the survey's sample is weighted to.
+
+    Data, not code: editors enter an official distribution in the admin, with
+    its source (DESIGN.md, Who answered). The snapshot build weights each
+    country's salaries so that the sample's mix along `dimension` matches these
+    shares (`benchmarks.build.weighting`): post-stratification on one
+    dimension, raking on several. `level` is a code of the dimension's
+    vocabulary, or several joined by "|" where the source does not split them
+    (INSEE's SMEs, 10-249 employees, are "small|medium"); a country's levels
+    of one dimension and year must cover every code once. Shares are read
+    relative to their sum, so rounding does not matter.
+    """
+
+    # The dimensions a reference may describe (answers have them for employees).
+    DIMENSIONS = (("employer_size", _("employer size")),)
+
+    country = models.CharField(_("country"), max_length=2, choices=vocab.COUNTRY.choices)
+    dimension = models.CharField(_("dimension"), max_length=20, choices=DIMENSIONS)
+    level = models.CharField(
+        _("level"),
+        max_length=100,
+        help_text=_("A code of the dimension, or several joined by | (small|medium)."),
+    )
+    share = models.DecimalField(
+        _("share"),
+        max_digits=6,
+        decimal_places=4,
+        validators=[MinValueValidator(Decimal("0.0001"))],
+        help_text=_("Between 0 and 1; a country's levels are read relative to their sum."),
+    )
+    year = models.PositiveSmallIntegerField(_("year of the reference"))
+    source = models.CharField(_("source"), max_length=300)
+    source_url = models.URLField(_("source address"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("reference share")
+        verbose_name_plural = _("reference shares")
+        ordering = ["country", "dimension", "-year", "level"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country", "dimension", "year", "level"], name="one_reference_share"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country} {self.dimension} {self.level} {self.year}: {self.share}"
+
+    def codes(self) -> tuple[str, ...]:
+        """The vocabulary codes this level covers."""
+        return tuple(code.strip() for code in self.level.split("|") if code.strip())
+
+    def clean(self) -> None:
+        vocabulary = vocab.ALL[self.dimension]
+        unknown = [code for code in self.codes() if code not in vocabulary]
+        if unknown or not self.codes():
+            raise ValidationError(
+                {
+                    "level": gettext("Unknown code(s): %(codes)s. Allowed: %(allowed)s.")
+                    % {
+                        "codes": ", ".join(unknown) or "-",
+                        "allowed": ", ".join(vocabulary.codes),
+                    }
+                }
+            )
+        if self.share is not None and self.share > 1:
+            raise ValidationError({"share": gettext("A share is at most 1.")})
 
 
 # Privacy rule 3 (DESIGN.md), the cell key method: every response carries a

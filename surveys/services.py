@@ -91,12 +91,17 @@ def legal_minimum_table(*, country: str | None = None) -> LegalMinimumTable:
         if country is None
         else LegalMinimum.objects.filter(country=country)
     )
-    return table_of(rows.values_list("country", "year", "annual_gross"))
+    return table_of(rows.values_list("country", "region", "year", "annual_gross"))
 
 
-def legal_minimum_for(country: str, year: int) -> int | None:
-    """The minimum in force that year: the latest row of that year or before (one query)."""
-    return minimum_in_force(country, year, table=legal_minimum_table(country=country))
+def legal_minimum_for(country: str, year: int, *, region: str) -> int | None:
+    """The minimum in force that year in `region` of `country` (its province's, in Canada).
+
+    The latest row of that year or before (one query), `rules.legal_minimums`.
+    """
+    return minimum_in_force(
+        country, year, region=region, table=legal_minimum_table(country=country)
+    )
 
 
 def response_build(
@@ -150,7 +155,9 @@ def response_submit(
             answers=answers,
             edition=edition,
             source=source,
-            legal_minimum=legal_minimum_for(answers["country"], edition.year),
+            legal_minimum=legal_minimum_for(
+                answers["country"], edition.year, region=answers["region"]
+            ),
         )
         response.receipt_hash = receipt_hash(code)
         with transaction.atomic():

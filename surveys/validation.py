@@ -117,8 +117,9 @@ def full_time_equivalents(
 def sanity_flags(clean: Mapping[str, Any], *, legal_minimum: int | None) -> list[str]:
     """The stage-1 flags of DESIGN.md for a cleaned answer (empty: nothing to review).
 
-    `legal_minimum` is the country's gross annual full-time minimum for the
-    edition's year, or None where there is none. Trainees are not held to it
+    `legal_minimum` is the gross annual full-time minimum in force in the
+    answer's country (province, in Canada) for the edition's year, or None
+    where there is none; the other bounds are the country's. Trainees are not held to it
     (`rules.flags`).
     """
     total, _base = fte.full_time_equivalents(
@@ -128,6 +129,7 @@ def sanity_flags(clean: Mapping[str, Any], *, legal_minimum: int | None) -> list
     )
     bits = flag_bits(
         status=_one(clean["status"]),
+        country=_one(clean["country"]),
         total_fte=total,
         day_rate=_number(clean.get("day_rate")),
         legal_minimum=_number(legal_minimum),

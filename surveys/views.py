@@ -54,7 +54,9 @@ def survey(request: HttpRequest) -> HttpResponse:
     form = SurveyForm(request.POST)
     if form.is_valid():
         assert form.answers is not None
-        legal_minimum = services.legal_minimum_for(form.answers["country"], edition.year)
+        legal_minimum = services.legal_minimum_for(
+            form.answers["country"], edition.year, region=form.answers["region"]
+        )
         if form.ask_to_confirm(legal_minimum=legal_minimum):
             return render(request, "surveys/survey.html", {"form": form, "edition": edition})
     # A form's start token brings one answer only: claimed before the answer is stored.

@@ -2,13 +2,19 @@
 
 `random_answers` draws valid API-shaped answers with a fixed seed; `store_answers`
 validates and stores them in an edition; `make_answers` (tests/benchmarks/conftest.py)
-is the fixture form of the same.
+is the fixture form of the same; `snapshot_for_module` is the body of a module-scoped
+fixture that publishes one snapshot for every test of a module.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import numpy as np
 
+from benchmarks.build.snapshots import snapshot_publish
+from benchmarks.models import Cell, ProfileModel, Snapshot
 from surveys import vocabulary as vocab
 from surveys.models import Edition, SurveyResponse
 from surveys.services import response_build
@@ -74,3 +80,32 @@ def store_answers(
             count, seed=seed, country=country, freelance_share=freelance_share
         )
     )
+
+
+def forget_everything() -> None:
+    """Delete every snapshot, answer and edition (what a module's committed rows leave)."""
+    Cell.objects.all().delete()
+    ProfileModel.objects.all().delete()
+    Snapshot.objects.all().delete()
+    SurveyResponse.objects.all().delete()
+    Edition.objects.all().delete()
+
+
+def snapshot_for_module(django_db_blocker: Any, *batches: dict[str, Any]) -> Iterator[Snapshot]:
+    """A module-scoped fixture's body: one snapshot published from `batches`, then removed.
+
+    Each batch is `store_answers`'s keyword arguments. The rows are committed
+    (outside any test's transaction), so every test of the module reads the
+    same snapshot; everything is deleted before and after. Use it as
+    `yield from snapshot_for_module(django_db_blocker, {"count": 600, "seed": 22})`.
+    """
+    with django_db_blocker.unblock():
+        forget_everything()
+        for batch in batches:
+            store_answers(**batch)
+        published = snapshot_publish()
+    try:
+        yield published
+    finally:
+        with django_db_blocker.unblock():
+            forget_everything()

@@ -86,7 +86,7 @@ def test_every_validation_message_and_flag_reads_in_french() -> None:
     assert french.isdisjoint(english)
     with translation.override("fr"):
         assert str(MESSAGES["required"]) == "Ce champ est obligatoire."
-        assert str(FLAG_LABELS["salary_above_ceiling"]) == "salaire supérieur à 500\u00a0000"
+        assert str(FLAG_LABELS["salary_above_ceiling"]) == "salaire au-dessus du plafond du pays"
 
 
 @pytest.mark.parametrize(("language", "expected"), [("fr", "34\u00a0000"), ("en", "34,000")])

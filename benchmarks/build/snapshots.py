@@ -38,7 +38,7 @@ from django.db import transaction
 from django.utils import timezone
 from numpy.typing import NDArray
 
-from benchmarks.build import inputs, store
+from benchmarks.build import inputs, pooling, store, weighting
 from benchmarks.build.cube import CubeInput, build_cells, key_column, patterns, share_column
 from benchmarks.build.store import SOURCES
 from benchmarks.layout import (
@@ -136,6 +136,10 @@ class BuildResult:
     notes: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
     is_demo: bool = False
+    # Thin countries' cells pooled over editions (build.pooling), stored beside `cells`.
+    pooled: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Salary medians weighted to stored reference distributions (build.weighting).
+    weighted: list[weighting.WeightedRelease] = field(default_factory=list)
 
 
 def _fence(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -450,20 +454,27 @@ def _extras_json(cells: pd.DataFrame) -> list[str]:
 
 
 def _previous_publications(
-    previous: Snapshot | None, *, metric: str, country: str, year: int
+    previous: Snapshot | None, *, metric: str, country: str, year: int, pooled_from: int = 0
 ) -> pd.DataFrame:
     """Where each cohort of one metric, country and edition was last published (rule 8).
 
     The previous snapshot's cells, and its memory of the cohorts published in an
     earlier snapshot of the edition but not in it. Indexed by KEY_COLUMNS;
-    columns source ("cell" or "past"), id and true_n.
+    columns source ("cell" or "past"), id and true_n. `pooled_from`: a thin
+    country's cells pooled over the editions pooled_from..year (build.pooling),
+    compared with their own earlier publications only.
     """
     columns = [*KEY_COLUMNS, "id", "true_n"]
     frames = []
     if previous is not None:
         for source, model in SOURCES.items():
-            rows = model.objects.filter(
-                snapshot=previous, metric=metric, country=country, year=year
+            # The base manager: Cell.objects leaves pooled cells out.
+            rows = model._base_manager.filter(
+                snapshot=previous,
+                metric=metric,
+                country=country,
+                year=year,
+                pooled_from=pooled_from,
             ).values_list(*columns)
             frame = pd.DataFrame.from_records(list(rows), columns=columns)
             if not frame.empty:
@@ -481,9 +492,9 @@ def _stored_figures(
     for source, model in SOURCES.items():
         wanted = [i for s, i in zip(sources, ids, strict=True) if s == source]
         for start in range(0, len(wanted), 500):
-            for record in model.objects.filter(pk__in=wanted[start : start + 500]).values_list(
-                "id", *columns
-            ):
+            for record in model._base_manager.filter(
+                pk__in=wanted[start : start + 500]
+            ).values_list("id", *columns):
                 found[(source, record[0])] = record[1:]
     return pd.DataFrame(
         [found[(s, i)] for s, i in zip(sources, ids, strict=True)], columns=list(columns)
@@ -519,9 +530,12 @@ def _carry_forward(cells: pd.DataFrame, published: pd.Series, old: pd.DataFrame)
         for column in source.columns:
             if column not in cells.columns:
                 cells[column] = None
+            values = source[column]
             if column in ("extras", "confidence"):
                 cells[column] = cells[column].astype(object)
-            cells.loc[carry, column] = source[column].to_numpy()
+            else:  # a tail not published (n < 20) is stored NULL: NaN here
+                values = pd.to_numeric(values)
+            cells.loc[carry, column] = values.to_numpy()
         carried[carry] = True
     return carried
 
@@ -601,7 +615,8 @@ def _smoothed(cells: pd.DataFrame) -> pd.DataFrame:
     the parents are found by one index lookup, the sibling groups by one
     factorization inside the statistics.
     """
-    cells = cells.copy()
+    # Added in place: ``cells`` is the build's own frame, and a copy of it (every
+    # column of every cell) would be the build's largest allocation.
     for column in SMOOTHED_CELL_COLUMNS:
         cells[column] = np.nan
     if cells.empty:
@@ -688,6 +703,7 @@ def _metric_published(
     year: int,
     previous: Snapshot | None,
     decided: Decisions | None = None,
+    pooled_from: int = 0,
 ) -> tuple[pd.DataFrame, Decisions]:
     """The published cells of one metric, country and edition, with every privacy rule applied.
 
@@ -702,7 +718,9 @@ def _metric_published(
         frame["extras"] = None
         frame["confidence"] = None
         frame["published_n"] = -1
-    old = _previous_publications(previous, metric=spec.metric, country=country, year=year)
+    old = _previous_publications(
+        previous, metric=spec.metric, country=country, year=year, pooled_from=pooled_from
+    )
     put_back = (0, 0)
     if decided is not None:
         main_published, missions_published = decided
@@ -885,6 +903,9 @@ def snapshot_build(
     started = time.perf_counter()
     cells = _smoothed(cells)
     timings["smoothing"] = time.perf_counter() - started
+    started = time.perf_counter()
+    pooled, pooled_notes = pooling.pooled_cells(kept, cells=cells, years=years, previous=previous)
+    timings["pooling"] = time.perf_counter() - started
     say(
         f"privacy rules 1-2: {before_put_back} cells publishable after the greedy pass, "
         f"{after_put_back} after the put-back pass"
@@ -899,9 +920,12 @@ def snapshot_build(
                 "published_before_put_back": before_put_back,
                 "published_after_put_back": after_put_back,
             },
+            "pooled": pooled_notes,
         },
         timings=timings,
         is_demo=bool((frame["source"] == "demo").any()),
+        pooled=pooled,
+        weighted=weighting.weighted_medians(kept),
     )
 
 
@@ -992,9 +1016,14 @@ def snapshot_publish(
             count = store.store_cells(snapshot, result.cells)
             if years is not None and previous is not None:
                 count += store.copy_other_editions(snapshot, previous, years)
+            # After the copy: an edition not rebuilt keeps its pooled cells, copied with it.
+            pooled_count = store.store_cells(snapshot, result.pooled)
             remembered = store.store_memory(snapshot, previous)
             ProfileModel.objects.bulk_create(
                 [store.stored_model(snapshot, release) for release in result.models]
+            )
+            weighting.store_weighted_medians(
+                snapshot, result.weighted, previous=previous, years=years
             )
             Snapshot.objects.filter(is_current=True).update(is_current=False)
             result.timings["store"] = time.perf_counter() - started
@@ -1009,6 +1038,7 @@ def snapshot_publish(
                     if not result.cells.empty
                     else 0,
                     "remembered_cohorts": remembered,
+                    "pooled_cells": pooled_count,
                     "models_refitted": sum(not release.carried for release in result.models),
                     "models_carried": sum(release.carried for release in result.models),
                 },

@@ -49,8 +49,18 @@ def published_money(values: pd.Series, metrics: pd.Series) -> pd.Series:
     return pd.Series(rounded, index=values.index).astype("Int64")
 
 
-CELL_COLUMNS = ("snapshot_id", *PUBLIC_CELL_COLUMNS, *SMOOTHED_CELL_COLUMNS, "true_n", "carried")
+CELL_COLUMNS = (
+    "snapshot_id",
+    *PUBLIC_CELL_COLUMNS,
+    *SMOOTHED_CELL_COLUMNS,
+    "true_n",
+    "carried",
+    "pooled_from",
+)
 CELL_TABLE = Table(Cell, CELL_COLUMNS)
+# Rows per COPY chunk: a chunk is rendered as Python strings (a few hundred bytes a
+# row), so a smaller chunk bounds the build's peak memory at no measurable cost.
+STORE_CHUNK = 10_000
 
 
 def cell_table(snapshot: Snapshot, cells: pd.DataFrame) -> pd.DataFrame:
@@ -65,6 +75,9 @@ def cell_table(snapshot: Snapshot, cells: pd.DataFrame) -> pd.DataFrame:
     for column in MONEY_COLUMNS:
         table[column] = published_money(cells[column], cells["metric"])
     table["extras"] = cells["extras"]
+    # 0 for an ordinary cell; a thin country's pooled cell: its first edition (build.pooling).
+    pooled_from = cells["pooled_from"] if "pooled_from" in cells.columns else 0
+    table["pooled_from"] = pd.Series(pooled_from, index=cells.index).astype(np.int64)
     return table[list(CELL_COLUMNS)]
 
 
@@ -78,7 +91,7 @@ def store_cells(snapshot: Snapshot, cells: pd.DataFrame) -> int:
     )
     # cmbench.db's one COPY encoder: text format on PostgreSQL, executemany elsewhere;
     # an empty dimension is "" ("all"), missing money NULL, `extras` JSON text as built.
-    with TableWriter(CELL_TABLE) as writer:
+    with TableWriter(CELL_TABLE, chunk_size=STORE_CHUNK) as writer:
         writer.write(table)
     return len(table)
 
@@ -97,8 +110,11 @@ def store_memory(snapshot: Snapshot, previous: Snapshot | None) -> int:
         for field in PastPublication._meta.concrete_fields
         if field.name not in ("id", "snapshot")
     )
+    # A pooled cell (build.pooling) is remembered like any other, under its own key:
+    # the same cohort pooled over the same editions (pooled_from).
     same_cohort = " AND ".join(
-        f'now."{Cell._meta.get_field(name).column}" = past."{name}"' for name in COHORT_KEY_FIELDS
+        f'now."{Cell._meta.get_field(name).column}" = past."{name}"'
+        for name in (*COHORT_KEY_FIELDS, "pooled_from")
     )
     stored = 0
     with connection.cursor() as cursor:
@@ -106,7 +122,8 @@ def store_memory(snapshot: Snapshot, previous: Snapshot | None) -> int:
             cursor.execute(
                 f"INSERT INTO {PastPublication._meta.db_table} (snapshot_id, {columns}) "
                 f"SELECT %s, {columns} FROM {model._meta.db_table} past "
-                "WHERE past.snapshot_id = %s AND NOT EXISTS ("
+                "WHERE past.snapshot_id = %s "
+                "AND NOT EXISTS ("
                 f"SELECT 1 FROM {Cell._meta.db_table} now "
                 f"WHERE now.snapshot_id = %s AND {same_cohort})",
                 [snapshot.pk, previous.pk, snapshot.pk],
@@ -140,6 +157,8 @@ def copy_other_editions(snapshot: Snapshot, previous: Snapshot, years: Sequence[
             [snapshot.pk, previous.pk, *years],
         )
         copied = cursor.rowcount
+    # The count is of ordinary cells (Snapshot.cell_count); pooled ones copied are not in it.
+    copied -= Cell.pooled.filter(snapshot=snapshot).count()
     ProfileModel.objects.bulk_create(
         [stored_model(snapshot, model) for model in previous.models.exclude(year__in=years)]
     )

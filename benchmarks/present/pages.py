@@ -11,7 +11,7 @@ renders the same "too few answers" block whether it is small or empty.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -303,6 +303,13 @@ def _explorer_results(query: ExplorerQuery, published: PublishedSnapshot) -> dic
         "csv_url": page_url("benchmarks-table-csv", _explorer_parameters(query)),
         "data_dictionary_url": f"{reverse('methodology')}#data",
     }
+    # A thin country's latest edition: the cohort pooled over editions (DESIGN.md, Thin
+    # data), shown apart and labelled; None (and no query) for any other country.
+    results["pooled"] = answers.pooled_cohort(
+        published,
+        metric=query.metric,
+        cohort=replace(cohort, year=int(cohort.year or published.years[-1])),
+    )
     if parent is None:
         return results
     rows, missing = _breakdown_rows(children, by=by, country=cohort.country)
@@ -717,12 +724,23 @@ def _data_dictionary() -> list[tuple[str, str]]:
 
 @require_safe
 def methodology(request: HttpRequest) -> HttpResponse:
-    """/methodology/: how figures are computed and protected, in plain words."""
+    """/methodology/: how figures are computed and protected, in plain words; who answered."""
+    from benchmarks.present.sample_tables import sample_tables
+    from benchmarks.read.sample import sample_makeup
+
+    published = published_or_none()
+    who_answered = (
+        sample_tables(sample_makeup(published, year=published.years[-1]))
+        if published is not None and published.latest_year is not None
+        else []
+    )
     return render(
         request,
         "methodology.html",
         page_context(
-            published_or_none(),
+            published,
+            who_answered=who_answered,
+            who_answered_year=published.latest_year if published is not None else None,
             tier_medium=TIER_MEDIUM_FROM,
             tier_high=TIER_HIGH_FROM,
             fence_k=f"{FENCE_K:g}",

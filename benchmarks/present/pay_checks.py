@@ -2,8 +2,9 @@
 
 /benchmarks/salary-check/ and /benchmarks/day-rate-check/ place an amount in
 the narrowest published cohort of a profile (`benchmarks.read.answers.pay_position`)
-and say it in words: a percentile, or a band between two published ones
-where the cohort has fewer than 50 answers.
+and say it in words: a percentile, or, where the cohort has fewer than 50
+answers, a band (the 95% Wilson interval of the interpolated rank at the
+published n: `stats.percentile_interval`).
 """
 
 from __future__ import annotations
@@ -55,6 +56,15 @@ def _position_sentences(position: CohortPosition) -> tuple[str, str]:
             gettext("Above the %(rank)s percentile") % {"rank": ordinal_text(position.above)},
             gettext("Higher than %(percent)s or more of this group.")
             % {"percent": percent_text(position.above)},
+        )
+    if position.percentile_band is not None:
+        # n < 50: the 95% Wilson band of the interpolated rank (stats.percentile_interval).
+        band_low, band_high = position.percentile_band
+        return (
+            gettext("Between the %(low)s and the %(high)s percentile")
+            % {"low": ordinal_text(band_low), "high": ordinal_text(band_high)},
+            gettext("Higher than %(low)s to %(high)s of this group.")
+            % {"low": percent_text(band_low), "high": percent_text(band_high)},
         )
     if position.band is not None and position.band[0] != position.band[1]:
         low, high = position.band

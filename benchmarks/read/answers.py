@@ -33,7 +33,12 @@ from benchmarks.models import MONEY_STEPS, Cell, Metric, Snapshot
 from benchmarks.read import lookup
 from benchmarks.read.lookup import PublishedSnapshot
 from benchmarks.stats.perturbation import round_money
-from benchmarks.stats.positions import PercentilePosition, percentile_band, percentile_position
+from benchmarks.stats.positions import (
+    PercentilePosition,
+    percentile_band,
+    percentile_interval,
+    percentile_position,
+)
 from benchmarks.stats.shares import share_percent
 from benchmarks.stats.tiers import TIER_HIGH_FROM
 from surveys import vocabulary as vocab
@@ -157,6 +162,65 @@ def cohort_answer(published: PublishedSnapshot, *, metric: str, cohort: Cohort) 
     """The cohort's cell in the published snapshot (one query, or none from the memo)."""
     cell = lookup.cell_lookup(snapshot=published.snapshot, metric=metric, **cohort.lookup())
     return CohortAnswer(cohort=cohort, metric=metric, cell=cell)
+
+
+# --- A thin country's cohort pooled over editions ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class PooledCohort:
+    """A thin country's cohort pooled over its last editions, in the latest edition's money.
+
+    `cell` holds published figures like any cell (perturbed n, rounded money,
+    the same privacy rules: `build.pooling`); every amount of an earlier
+    edition was multiplied by ``price_factors[year]`` = index(latest) /
+    index(year), the country's consumer price index from ``index_source``.
+    """
+
+    cell: Cell
+    editions: tuple[int, ...]
+    price_factors: dict[int, float]
+    index_source: str
+
+    @property
+    def first_year(self) -> int:
+        return self.editions[0]
+
+    @property
+    def last_year(self) -> int:
+        return self.editions[-1]
+
+
+def pooled_cohort(
+    published: PublishedSnapshot, *, metric: str, cohort: Cohort
+) -> PooledCohort | None:
+    """The cohort pooled over editions where its country is thin, else None.
+
+    No query unless the country is thin (`PublishedSnapshot.pooled_countries`)
+    and the cohort's edition is the latest (pooled cells live there); then one.
+    """
+    if (
+        cohort.country not in published.pooled_countries
+        or cohort.year is None
+        or cohort.year != published.latest_year
+    ):
+        return None
+    cell = lookup.pooled_cell_lookup(
+        snapshot=published.snapshot,
+        metric=metric,
+        country=cohort.country,
+        year=cohort.year,
+        filters=cohort.filters,
+    )
+    if cell is None:
+        return None
+    about = (cell.extras or {}).get("pooled", {})
+    return PooledCohort(
+        cell=cell,
+        editions=tuple(int(year) for year in about.get("editions", [cell.pooled_from, cell.year])),
+        price_factors={int(year): float(f) for year, f in about.get("price_factors", {}).items()},
+        index_source=str(about.get("index_source", "")),
+    )
 
 
 # --- A breakdown ------------------------------------------------------------------------------
@@ -476,6 +540,15 @@ def position_band(cell: Cell, value: float) -> tuple[int | None, int | None]:
     return percentile_band(_points(cell), value)
 
 
+def position_interval(cell: Cell, value: float) -> tuple[int, int] | None:
+    """The band of whole percentiles around `value` at the cell's published n, or None.
+
+    `stats.percentile_interval`: the 95% Wilson interval of the interpolated
+    rank, from the published percentiles and the published (perturbed) n only.
+    """
+    return percentile_interval(_points(cell), value, n=cell.n)
+
+
 # The dimensions a profile is placed by, and the cohorts tried, narrowest first.
 # Region goes first when widening: it splits answers the most thinly.
 PROFILE_DIMENSIONS = ("role", "experience", "region")
@@ -514,6 +587,11 @@ class CohortPosition:
     either of which may be None below or above the published ones, n <
     TIER_HIGH_FROM: DESIGN.md, a position is a band where n < 50), or `below` /
     `above` (the amount lies outside the published percentiles, whatever n).
+
+    With `band`, `percentile_band` is the band shown in words ("between the 16th
+    and the 65th percentile"): the 95% Wilson interval of the interpolated rank
+    at the published n, rounded outward and clipped to the published ranks
+    (`stats.percentile_interval`). None where n >= 50 or outside the range.
     """
 
     cell: Cell
@@ -524,6 +602,7 @@ class CohortPosition:
     band: tuple[int | None, int | None] | None = None
     below: int | None = None
     above: int | None = None
+    percentile_band: tuple[int, int] | None = None
 
     @property
     def as_band(self) -> bool:
@@ -573,5 +652,9 @@ def place_in_cell(
     if position.above is not None:
         return CohortPosition(**common, above=position.above)
     if cell.n < TIER_HIGH_FROM:
-        return CohortPosition(**common, band=position_band(cell, value))
+        return CohortPosition(
+            **common,
+            band=position_band(cell, value),
+            percentile_band=position_interval(cell, value),
+        )
     return CohortPosition(**common, percentile=position.percentile)

@@ -177,6 +177,8 @@ def _cell_lookup_sql(db: Any) -> str:
             f"SELECT {', '.join(quote(field.column) for field in _CELL_FIELDS)} "
             f"FROM {quote(Cell._meta.db_table)} WHERE "
             + " AND ".join(f"{quote(column)} = %s" for column in _LOOKUP_COLUMNS)
+            # An ordinary cell, never a thin country's pooled one (Cell.pooled_from).
+            + f" AND {quote('pooled_from')} = 0"
             + " LIMIT 1"
         )
     return _lookup_sql[db.vendor]
@@ -230,6 +232,37 @@ def trend_cells(
     )
 
 
+def pooled_cell_lookup(
+    *,
+    snapshot: Snapshot,
+    metric: str,
+    country: str,
+    year: int,
+    filters: Mapping[str, str] | None = None,
+) -> Cell | None:
+    """A thin country's cohort pooled over the editions up to `year` (one query), or None.
+
+    Only thin countries have pooled cells (`build.pooling`), in their latest
+    edition; a pooled cohort that is not published answers like an absent one.
+    Private fields (true count, carried) are deferred, as in `cell_lookup`.
+    """
+    filters = filters or {}
+    lookup = {dimension: filters.get(dimension) or ALL for dimension in DIMENSIONS}
+    return (
+        Cell.pooled.filter(
+            snapshot=snapshot,
+            metric=metric,
+            country=country,
+            year=year,
+            mission=ALL,
+            mission_done=True,
+            **lookup,
+        )
+        .defer("true_n", "carried")
+        .first()
+    )
+
+
 def price_indices(*, country: str, years: Sequence[int]) -> dict[int, float]:
     """{year: consumer price index} of a country, for the years that have one.
 
@@ -253,6 +286,8 @@ class PublishedSnapshot:
 
     snapshot: Snapshot
     years: tuple[int, ...]
+    # Thin countries with a view pooled over editions (`Cell.pooled`), in the latest edition.
+    pooled_countries: frozenset[str] = frozenset()
 
     @property
     def id(self) -> int:
@@ -282,11 +317,23 @@ def _read_published_snapshot() -> PublishedSnapshot | None:
         .annotate(years=StringAgg(Cast("year", CharField()), Value(",")))
         .values("years")
     )
-    snapshot = Snapshot.objects.current().annotate(edition_years=Subquery(editions)).first()
+    pooled = (
+        Cell.pooled.filter(snapshot=OuterRef("pk"), **_overall_cells())
+        .order_by()
+        .values("snapshot")
+        .annotate(countries=StringAgg("country", Value(",")))
+        .values("countries")
+    )
+    snapshot = (
+        Snapshot.objects.current()
+        .annotate(edition_years=Subquery(editions), pooled_countries=Subquery(pooled))
+        .first()
+    )
     if snapshot is None:
         return None
     years = sorted({int(year) for year in (snapshot.edition_years or "").split(",") if year})
-    return PublishedSnapshot(snapshot=snapshot, years=tuple(years))
+    countries = frozenset(code for code in (snapshot.pooled_countries or "").split(",") if code)
+    return PublishedSnapshot(snapshot=snapshot, years=tuple(years), pooled_countries=countries)
 
 
 def _in_transaction() -> bool:

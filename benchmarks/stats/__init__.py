@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from benchmarks.stats.positions import (
         PercentilePosition,
         percentile_band,
+        percentile_interval,
         percentile_position,
     )
     from benchmarks.stats.privacy import (
@@ -96,7 +97,15 @@ _MODULE_OF = {
         ("OPEN_LEVEL", "LogSalaryModel", "Prediction", "fit_log_salary_model"), "model"
     ),
     **dict.fromkeys(("grouped_iqr_fence_mask", "iqr_fence_mask"), "outliers"),
-    **dict.fromkeys(("PercentilePosition", "percentile_band", "percentile_position"), "positions"),
+    **dict.fromkeys(
+        (
+            "PercentilePosition",
+            "percentile_band",
+            "percentile_interval",
+            "percentile_position",
+        ),
+        "positions",
+    ),
     **dict.fromkeys(
         (
             "SuppressionReport",
@@ -168,6 +177,7 @@ __all__ = [
     "median_ci_ranks",
     "pairwise_mann_whitney",
     "percentile_band",
+    "percentile_interval",
     "percentile_position",
     "quantile_type7",
     "secondary_suppression",

@@ -642,6 +642,15 @@ def _merge_rare_levels(
     ``min_level_count`` rows, or is not allowed itself, it is folded into the most
     frequent remaining level (ties by label), where it moves that estimate least;
     that level then has the most rows, so it is the reference.
+
+    Why there, and not kept as ``other``: a dummy of fewer than ``min_level_count``
+    rows would be fitted to those few salaries (one row: its own log salary
+    exactly) and published through every estimate read at it, which privacy rule 5
+    forbids; dropping the rows would lose answers and change n for every other
+    level. Pooled with the largest level, k < 10 rows shift its mean by at most
+    k / (n_ref + k) of their gap to it, and the choice depends on counts only,
+    never on salaries, so it says nothing about them. Docs and API say so: what
+    is still too small in ``other`` is read with the most common level.
     """
 
     def goes_to_other(level: str, count: int) -> bool:

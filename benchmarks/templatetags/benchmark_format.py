@@ -48,3 +48,9 @@ def signed_money(amount: int, currency: str) -> str:
 def signed_percent(value: float) -> str:
     """`{{ change_percent|signed_percent }}`: +1.5%, −0.4%; +1,5 %, −0,4 % in French."""
     return formatting.signed_percent_text(value)
+
+
+@register.filter
+def ordinal(rank: int) -> str:
+    """`{{ band.0|ordinal }}`: a percentile rank as an ordinal, 62nd in English, 62e in French."""
+    return formatting.ordinal_text(int(rank))

@@ -10,9 +10,11 @@ Three callers apply them, and must agree to the row:
                        per-field checks (`clean_values`) and the rules between fields
                        (`cross_field_problems`)
     fte.py             normalization: gross annual full-time equivalents
-    flags.py           outliers stage 1: the sanity bounds and the flags they raise
-    legal_minimums.py  the legal minimum wages (the data the migration copies) and
-                       the minimum in force in a given year
+    flags.py           outliers stage 1: the flags the bounds raise, on columns
+    sanity_bounds.py   the bounds by country, in its currency (data: France's, scaled
+                       to each country's pay level)
+    legal_minimums.py  the legal minimum wages, national or by province (the data the
+                       migrations copy) and the minimum in force in a given year
 
 Pure: numpy and Django's translation only, no ORM and no pandas (the single
 answer runs in web processes, which do not load pandas). Reading the

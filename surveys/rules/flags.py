@@ -1,14 +1,17 @@
 """Outliers, stage 1 (DESIGN.md): sanity bounds that flag an answer for an editor's review.
 
 A flagged answer is accepted but stays out of benchmarks until an editor
-releases it. Money in the country's currency:
+releases it. Money in the country's currency, bounds by country
+(sanity_bounds.py: France's 125 / 3,000 / 500,000 €, the others scaled to
+their pay level):
 
 - below_legal_minimum: an employee's full-time total (fte.py) under the
-  country's legal minimum for the edition's year (legal_minimums.py); trainees
-  are not held to it, and a country without a minimum flags nothing;
-- salary_above_ceiling: a full-time total over SALARY_CEILING;
-- day_rate_below_floor / day_rate_above_ceiling: a day rate under
-  DAY_RATE_FLOOR or over DAY_RATE_CEILING.
+  legal minimum in force for the row's country (province, in Canada) and the
+  edition's year (legal_minimums.py); trainees are not held to it, and a
+  country without a minimum flags nothing;
+- salary_above_ceiling: a full-time total over the country's salary ceiling;
+- day_rate_below_floor / day_rate_above_ceiling: a day rate under the
+  country's day-rate floor or over its day-rate ceiling.
 
 Each flag is a bit (bit i is FLAG_CODES[i]), so a row's flags are one small
 integer; a row's list of flags names them in FLAG_CODES order.
@@ -22,10 +25,12 @@ import numpy as np
 from django.utils.translation import gettext_lazy as _
 
 from surveys.rules.fte import as_floats
+from surveys.rules.sanity_bounds import FRANCE, bound_columns
 
-DAY_RATE_FLOOR = 125  # the floor a major French freelance platform enforces
-DAY_RATE_CEILING = 3_000
-SALARY_CEILING = 500_000
+# France's bounds (the other countries': sanity_bounds.BOUNDS).
+DAY_RATE_FLOOR = FRANCE.day_rate_floor  # the floor a major French freelance platform enforces
+DAY_RATE_CEILING = FRANCE.day_rate_ceiling
+SALARY_CEILING = FRANCE.salary_ceiling
 
 FLAG_BELOW_LEGAL_MINIMUM = "below_legal_minimum"
 FLAG_DAY_RATE_BELOW_FLOOR = "day_rate_below_floor"
@@ -33,9 +38,9 @@ FLAG_DAY_RATE_ABOVE_CEILING = "day_rate_above_ceiling"
 FLAG_SALARY_ABOVE_CEILING = "salary_above_ceiling"
 FLAG_LABELS = {
     FLAG_BELOW_LEGAL_MINIMUM: _("full-time salary under the legal minimum"),
-    FLAG_DAY_RATE_BELOW_FLOOR: _("day rate under 125"),
-    FLAG_DAY_RATE_ABOVE_CEILING: _("day rate over 3,000"),
-    FLAG_SALARY_ABOVE_CEILING: _("salary over 500,000"),
+    FLAG_DAY_RATE_BELOW_FLOOR: _("day rate under the country's floor"),
+    FLAG_DAY_RATE_ABOVE_CEILING: _("day rate over the country's ceiling"),
+    FLAG_SALARY_ABOVE_CEILING: _("salary over the country's ceiling"),
 }
 # Bit i of a row's flags is FLAG_CODES[i]; a list of flags follows this order.
 FLAG_CODES = (
@@ -51,23 +56,28 @@ COMBINATIONS: tuple[tuple[str, ...], ...] = tuple(
 )
 
 
-def flag_bits(*, status: Any, total_fte: Any, day_rate: Any, legal_minimum: Any) -> np.ndarray:
+def flag_bits(
+    *, status: Any, country: Any, total_fte: Any, day_rate: Any, legal_minimum: Any
+) -> np.ndarray:
     """Each row's stage-1 flags as bits of an int64 (0: nothing to review).
 
-    `status`: status codes; `total_fte`: full-time totals (fte.py), empty
-    without a salary; `day_rate`: day rates, empty without one;
-    `legal_minimum`: the minimum in force for the row's country and year,
-    empty (or 0) where there is none. Empty is NaN or None, or pandas' NA.
+    `status`: status codes; `country`: country codes, whose bounds apply
+    (sanity_bounds.py; an unknown country has none); `total_fte`: full-time
+    totals (fte.py), empty without a salary; `day_rate`: day rates, empty
+    without one; `legal_minimum`: the minimum in force for the row's country
+    (or province) and year, empty (or 0) where there is none. Empty is NaN or
+    None, or pandas' NA.
     """
     total = as_floats(total_fte)
     rate = as_floats(day_rate)
     minimum = np.nan_to_num(as_floats(legal_minimum), nan=0.0)
+    rate_floor, rate_ceiling, salary_ceiling = bound_columns(country)
     employee = _is_code(status, "employee")
-    # NaN compares False: an empty figure raises no flag.
+    # NaN compares False: an empty figure, or a country without bounds, raises no flag.
     below = employee & (minimum > 0) & (total < minimum)
-    above = total > SALARY_CEILING
-    under_floor = rate < DAY_RATE_FLOOR
-    over_ceiling = ~under_floor & (rate > DAY_RATE_CEILING)
+    above = total > salary_ceiling
+    under_floor = rate < rate_floor
+    over_ceiling = ~under_floor & (rate > rate_ceiling)
     bits = np.zeros(len(total), dtype=np.int64)
     for bit, mask in enumerate((below, above, under_floor, over_ceiling)):
         bits |= mask.astype(np.int64) << bit

@@ -229,6 +229,7 @@ def test_a_rate_between_two_percentiles_is_interpolated_to_a_whole_percentile(
         "band": None,
         "below": None,
         "above": None,
+        "percentile_band": None,
     }
     assert body["rate"] == rate
     assert body["n"] == stored.n
@@ -245,7 +246,13 @@ def test_a_salary_outside_the_published_percentiles_gets_only_a_bound(
     over = client.get(f"{API}/salaries/position/", {"salary": str(stored.p90 + 1)}).json()
     at_median = client.get(f"{API}/salaries/position/", {"salary": str(stored.p50)}).json()
 
-    unset = {"percentile": None, "band": None, "below": None, "above": None}
+    unset = {
+        "percentile": None,
+        "band": None,
+        "below": None,
+        "above": None,
+        "percentile_band": None,
+    }
     assert under["position"] == {**unset, "reading": "below", "below": 10}
     assert over["position"] == {**unset, "reading": "above", "above": 90}
     assert at_median["position"] == {**unset, "reading": "percentile", "percentile": 50}

@@ -10,6 +10,7 @@ has fewer (DESIGN.md, Statistics), `below` / `above` outside its figures.
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any
 
 import pytest
@@ -50,6 +51,11 @@ def _reading(position: answers.CohortPosition) -> dict[str, Any]:
         "band": {"lower": band[0], "upper": band[1]} if band is not None else None,
         "below": position.below,
         "above": position.above,
+        "percentile_band": (
+            {"lower": position.percentile_band[0], "upper": position.percentile_band[1]}
+            if position.percentile_band is not None
+            else None
+        ),
     }
 
 
@@ -147,12 +153,23 @@ def test_a_cohort_of_fewer_than_50_answers_gives_a_band(
 
     body = client.get(ENDPOINTS["rate"], {"rate": str(rate), "experience": "3-5"}).json()
 
+    # The band allowing for n: the Wilson interval of p = 0.375 at the published n,
+    # z = 1.959964, rounded outward to whole percentiles, within the published ranks.
+    z, share, n = 1.959963984540054, 0.375, thin.n
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n))
+    lowest = 10 if thin.p10 is not None else 25
+    highest = 90 if thin.p90 is not None else 75
     assert body["position"] == {
         "reading": "band",
         "percentile": None,
         "band": {"lower": 25, "upper": 50},
         "below": None,
         "above": None,
+        "percentile_band": {
+            "lower": max(lowest, math.floor(100 * (centre - half))),
+            "upper": min(highest, math.ceil(100 * (centre + half))),
+        },
     }
     assert body["cohort_used"] == {"country": "FR", "year": 2026, "experience": "3-5"}
     assert body["narrower"] == []
@@ -174,6 +191,7 @@ def test_a_cohort_of_50_answers_or_more_gives_a_percentile(
         "band": None,
         "below": None,
         "above": None,
+        "percentile_band": None,
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import threading
 import time
@@ -25,17 +26,16 @@ from django.test import Client
 from django.test.utils import override_settings
 from django.utils import timezone, translation
 
-from benchmarks.build.snapshots import snapshot_publish
-from benchmarks.models import Cell, Metric, ProfileModel, Snapshot
+from benchmarks.models import Cell, Metric, Snapshot
 from benchmarks.present import charts
 from benchmarks.present.api.views import CSV_HEADER
-from benchmarks.present.formatting import money_text
+from benchmarks.present.formatting import money_text, ordinal_text
 from benchmarks.present.forms import amount_as_typed
 from benchmarks.read import answers, lookup
 from surveys import vocabulary as vocab
 from surveys.forms import started_token
 from surveys.models import Edition, SurveyResponse
-from tests.answers import random_answers, store_answers
+from tests.answers import random_answers, snapshot_for_module
 from tests.expected import published_count
 
 pytestmark = pytest.mark.django_db
@@ -47,25 +47,14 @@ MANIFEST_STORAGES = {
 }
 
 
-def _forget_everything() -> None:
-    Cell.objects.all().delete()
-    ProfileModel.objects.all().delete()
-    Snapshot.objects.all().delete()
-    SurveyResponse.objects.all().delete()
-    Edition.objects.all().delete()
-
-
 @pytest.fixture(scope="module")
 def snapshot(django_db_setup: None, django_db_blocker) -> Iterator[Snapshot]:  # type: ignore[no-untyped-def]
     """One published snapshot for the module, committed, and removed afterwards."""
-    with django_db_blocker.unblock():
-        _forget_everything()
-        store_answers(500, seed=21, year=2025, freelance_share=0.3)
-        store_answers(600, seed=22, year=2026, freelance_share=0.3)
-        published = snapshot_publish()
-    yield published
-    with django_db_blocker.unblock():
-        _forget_everything()
+    yield from snapshot_for_module(
+        django_db_blocker,
+        {"count": 500, "seed": 21, "year": 2025, "freelance_share": 0.3},
+        {"count": 600, "seed": 22, "year": 2026, "freelance_share": 0.3},
+    )
 
 
 @pytest.fixture
@@ -692,8 +681,18 @@ def test_a_check_falls_back_to_the_narrowest_published_cohort_and_gives_a_band_u
     text = _result_text(html)
     region_label = vocab.REGION.label(region, "en")
     role_label, band_label = vocab.ROLE.label(role, "en"), vocab.EXPERIENCE.label(band, "en")
-    assert "Between the 25th and the 50th percentile" in text
-    assert "Higher than 25% to 50% of this group." in text
+    # The band allows for n (stats.percentile_interval): p = 25 + 25 (salary - p25) / (p50 - p25),
+    # its 95% Wilson interval at the published n, rounded outward, within the published ranks.
+    share = (25 + 25 * (salary - wider.p25) / (wider.p50 - wider.p25)) / 100
+    z, n = 1.959963984540054, wider.n
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n))
+    low = max(10 if wider.p10 is not None else 25, math.floor(100 * (centre - half)))
+    high = min(90 if wider.p90 is not None else 75, math.ceil(100 * (centre + half)))
+    with translation.override("en"):
+        ordinals = (ordinal_text(low), ordinal_text(high))
+    assert "Between the {} and the {} percentile".format(*ordinals) in text
+    assert f"Higher than {low}% to {high}% of this group." in text
     assert "fewer than 50 answers: the position is given as a range" in text
     assert f"Role: {role_label}" in text and f"Experience: {band_label}" in text
     assert f"Region: {region_label}" not in text
@@ -725,6 +724,7 @@ def test_a_day_rate_check_reads_the_freelancers_figures(
         "band": None,
         "below": None,
         "above": 90,
+        "percentile_band": None,
     }
 
 
@@ -810,8 +810,14 @@ def test_a_respondent_is_placed_in_the_narrowest_published_cohort_of_their_regio
         # Halfway between p25 and p50: rank 37.5, rounded half up to 38.
         assert "You earn more than about 38% of this group." in html
     else:
-        # Under 50 answers, a band between the two published ranks around it.
-        assert "You earn more than 25% to 50% of this group." in html
+        # Under 50 answers, a band allowing for n (stats.percentile_interval): rank 37.5,
+        # its 95% Wilson interval at the published n, rounded outward.
+        z, n, share = 1.959963984540054, cell.n, 0.375
+        centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+        half = z / (1 + z * z / n) * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n))
+        low = max(10 if cell.p10 is not None else 25, math.floor(100 * (centre - half)))
+        high = min(90 if cell.p90 is not None else 75, math.ceil(100 * (centre + half)))
+        assert f"You earn more than {low}% to {high}% of this group." in html
     assert f"{cell.n} answers" in html
     assert "You: €" in html  # the marker on the cohort's box
     explore = re.search(r'class="position-explore" href="([^"]+)"', html)

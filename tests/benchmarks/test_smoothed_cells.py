@@ -10,35 +10,21 @@ import numpy as np
 import pytest
 from django.test import Client
 
-from benchmarks.build.snapshots import snapshot_publish
 from benchmarks.layout import ALL, DIMENSIONS
-from benchmarks.models import MONEY_STEPS, Cell, Metric, ProfileModel, Snapshot
+from benchmarks.models import MONEY_STEPS, Cell, Metric, Snapshot
 from benchmarks.stats.perturbation import round_money
 from benchmarks.stats.smoothing import smooth_published_medians
-from surveys.models import Edition, SurveyResponse
-from tests.answers import store_answers
+from tests.answers import snapshot_for_module
 
 pytestmark = pytest.mark.django_db
-
-
-def _forget_everything() -> None:
-    Cell.objects.all().delete()
-    ProfileModel.objects.all().delete()
-    Snapshot.objects.all().delete()
-    SurveyResponse.objects.all().delete()
-    Edition.objects.all().delete()
 
 
 @pytest.fixture(scope="module")
 def snapshot(django_db_setup: None, django_db_blocker) -> Iterator[Snapshot]:  # type: ignore[no-untyped-def]
     """One published snapshot for the module, committed, and removed afterwards."""
-    with django_db_blocker.unblock():
-        _forget_everything()
-        store_answers(700, seed=31, year=2026, freelance_share=0.3)
-        published = snapshot_publish()
-    yield published
-    with django_db_blocker.unblock():
-        _forget_everything()
+    yield from snapshot_for_module(
+        django_db_blocker, {"count": 700, "seed": 31, "year": 2026, "freelance_share": 0.3}
+    )
 
 
 def _key(cell: Cell) -> tuple[object, ...]:
@@ -209,3 +195,31 @@ def test_a_cohort_of_50_or_more_shows_no_smoothed_median(
     assert parent.n >= 50 and parent.smoothed_p50 is None
     assert "Smoothed median" not in html
     assert "Smoothed median" not in client.get("/en/benchmarks/").content.decode()
+
+
+def test_the_salary_check_gives_a_thin_groups_smoothed_median_beside_its_band(
+    client: Client, snapshot: Snapshot
+) -> None:
+    others = [d for d in DIMENSIONS if d not in ("role", "experience")]
+    thin = next(
+        cell
+        for cell in Cell.objects.filter(
+            snapshot=snapshot, metric=Metric.SALARY, country="FR", year=2026, mission=ALL
+        ).exclude(role=ALL, experience=ALL)
+        if cell.role != ALL
+        and cell.experience != ALL
+        and all(getattr(cell, d) == ALL for d in others)
+        and cell.smoothed_p50 is not None
+    )
+    assert thin.n < 50
+
+    html = client.get(
+        "/en/benchmarks/salary-check/",
+        {"salary": thin.p50, "role": thin.role, "experience": thin.experience},
+    ).content.decode()
+
+    assert "Between the " in html  # n < 50: the position is a band
+    assert (
+        f"its smoothed median is also given: €{thin.smoothed_p50:,} "
+        f"(€{thin.smoothed_p50_low:,} – €{thin.smoothed_p50_high:,})" in html
+    )

@@ -583,3 +583,32 @@ def test_the_margin_lies_between_the_estimates_of_the_levels_it_averages(
     assert margin.estimate <= max(p.estimate for p in per_level) * (1 + tolerance)
     assert min(p.low for p in per_level) * (1 - tolerance) <= margin.low < margin.estimate
     assert margin.estimate < margin.high <= max(p.high for p in per_level) * (1 + tolerance)
+
+
+def test_a_small_other_pooled_with_the_reference_moves_it_by_its_share_of_the_gap() -> None:
+    # One factor only: the reference's fitted log mean is the plain mean of its rows
+    # and the pooled ones, so k pooled rows move it by k / (n_ref + k) of their gap
+    # (numpy by hand), and a pooled level is predicted exactly as the reference.
+    rng = np.random.default_rng(7)
+    bac5 = np.exp(rng.normal(np.log(32_000), 0.2, 40))
+    bac3 = np.exp(rng.normal(np.log(28_000), 0.2, 30))
+    doctorate = np.exp(rng.normal(np.log(45_000), 0.2, 4))  # under 10: into other, too small
+    frame = pd.DataFrame(
+        {
+            "salary": np.concatenate((bac5, bac3, doctorate)),
+            "education": ["bac5"] * 40 + ["bac3"] * 30 + ["doctorate"] * 4,
+        }
+    )
+
+    model = fit_log_salary_model(frame, target="salary", numeric=[], categorical=["education"])
+
+    assert model.levels["education"] == ("bac5", "bac3")
+    assert model.pooled_with_reference["education"] == ("doctorate",)
+    pooled = np.log(np.concatenate((bac5, doctorate))).mean()
+    gap = np.log(doctorate).mean() - np.log(bac5).mean()
+    assert model.coefficients[0] == pytest.approx(pooled, abs=1e-12)
+    assert model.coefficients[0] - np.log(bac5).mean() == pytest.approx(4 / 44 * gap, abs=1e-12)
+    assert model.coefficients[1] == pytest.approx(np.log(bac3).mean() - pooled, abs=1e-12)
+    doctor = model.predict({"education": "doctorate"})
+    assert doctor.levels_used["education"] == "bac5"
+    assert doctor.estimate == pytest.approx(model.predict({"education": "bac5"}).estimate)

@@ -73,9 +73,11 @@ def answers_of(row: pd.Series) -> dict[str, Any]:
     return answers
 
 
-def minimum_in_force(country: str, year: int) -> int | None:
+def minimum_in_force(country: str, year: int, region: str) -> int | None:
     """The minimum a database starts with in force that year, as legal_minimum_for reads it."""
-    return legal_minimums.minimum_in_force(country, year, table=legal_minimums.default_table())
+    return legal_minimums.minimum_in_force(
+        country, year, region=region, table=legal_minimums.default_table()
+    )
 
 
 # --- Shape: the published figures ----------------------------------------------------
@@ -294,7 +296,7 @@ def test_sampled_rows_are_valid_and_carry_what_response_build_computes(
             answers=clean,
             edition=Edition(year=year),
             source=SurveyResponse.Source.DEMO,
-            legal_minimum=minimum_in_force(clean["country"], year),
+            legal_minimum=minimum_in_force(clean["country"], year, clean["region"]),
         )
         stored = (row["state"], row["flags"], row["total_fte"], row["base_fte"])
         assert stored[:2] == (built.state, built.flags)
@@ -338,7 +340,9 @@ def test_stored_rows_read_back_as_valid_answers_flagged_as_on_submission() -> No
             answers=clean,
             edition=response.edition,
             source=SurveyResponse.Source.DEMO,
-            legal_minimum=legal_minimum_for(response.country, response.edition.year),
+            legal_minimum=legal_minimum_for(
+                response.country, response.edition.year, region=response.region
+            ),
         )
         assert (response.state, response.flags, response.total_fte) == (
             built.state,

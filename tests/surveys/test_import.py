@@ -499,15 +499,25 @@ def test_a_file_with_a_header_only_imports_nothing(tmp_path: Path) -> None:
 
 
 def test_the_legal_minimum_of_each_row_is_the_one_services_would_find() -> None:
-    pairs = [("FR", 2023), ("FR", 2024), ("FR", 2025), ("FR", 2027), ("CH", 2025), ("CA", 2026)]
+    rows = [
+        ("FR", "FR-IDF", 2023),
+        ("FR", "FR-BRE", 2024),
+        ("FR", "FR-IDF", 2025),
+        ("FR", "FR-OCC", 2027),
+        ("CH", "CH-GE", 2025),
+        ("CA", "CA-ON", 2026),
+        ("CA", "CA-AB", 2026),
+    ]
     found = minimums_in_force(
-        pd.Series([country for country, _year in pairs]),
-        pd.Series([year for _country, year in pairs]),
+        pd.Series([country for country, _region, _year in rows]),
+        pd.Series([year for _country, _region, year in rows]),
+        regions=pd.Series([region for _country, region, _year in rows]),
         table=legal_minimum_table(),
     )
 
-    expected = [legal_minimum_for(country, year) for country, year in pairs]
-    assert expected == [None, 21_203, 21_622, 21_876, None, 34_528]
+    expected = [legal_minimum_for(c, year, region=region) for c, region, year in rows]
+    # Canada by province: 17.60 and 15.00 $/h × 2,080 h.
+    assert expected == [None, 21_203, 21_622, 21_876, None, 36_608, 31_200]
     assert [None if pd.isna(value) else int(value) for value in found] == expected
 
 

@@ -12,6 +12,7 @@ the pay checks read it.
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 from collections.abc import Iterator
@@ -20,12 +21,11 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from benchmarks.build.snapshots import snapshot_publish
-from benchmarks.models import Cell, Metric, ProfileModel, Snapshot
+from benchmarks.models import Cell, Metric, Snapshot
 from benchmarks.read import lookup
 from surveys import vocabulary as vocab
 from surveys.models import Edition, SurveyResponse
-from tests.answers import store_answers
+from tests.answers import snapshot_for_module
 from tests.surveys.test_survey_form import RECEIPT, form_data, parse
 
 ADDRESS = "203.0.113.9"
@@ -402,24 +402,12 @@ class TestGrossAndMonthlyPay:
 # --- The position, read from a published snapshot ------------------------------------------
 
 
-def _forget_everything() -> None:
-    Cell.objects.all().delete()
-    ProfileModel.objects.all().delete()
-    Snapshot.objects.all().delete()
-    SurveyResponse.objects.all().delete()
-    Edition.objects.all().delete()
-
-
 @pytest.fixture(scope="module")
 def snapshot(django_db_setup: None, django_db_blocker) -> Iterator[Snapshot]:  # type: ignore[no-untyped-def]
     """One published snapshot for the module's position tests, committed, removed afterwards."""
-    with django_db_blocker.unblock():
-        _forget_everything()
-        store_answers(600, seed=22, year=2026, freelance_share=0.3)
-        published = snapshot_publish()
-    yield published
-    with django_db_blocker.unblock():
-        _forget_everything()
+    yield from snapshot_for_module(
+        django_db_blocker, {"count": 600, "seed": 22, "year": 2026, "freelance_share": 0.3}
+    )
 
 
 def _answer_and_read(client: Client, **overrides: Any) -> Any:
@@ -484,7 +472,15 @@ class TestThePositionByRegion:
         done = _answer_and_read(client, **_profile(cell), base_salary=between, variable_pay=None)
 
         page = text(done)
-        assert "You earn more than 25% to 50% of this group." in page
+        # The band allows for n (stats.percentile_interval): the 95% Wilson interval of the
+        # interpolated rank at the published n, rounded outward, within the published ranks.
+        share = (25 + 25 * (between - cell.p25) / (cell.p50 - cell.p25)) / 100
+        z, n = 1.959963984540054, cell.n
+        centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+        half = z / (1 + z * z / n) * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n))
+        low = max(10 if cell.p10 is not None else 25, math.floor(100 * (centre - half)))
+        high = min(90 if cell.p90 is not None else 75, math.ceil(100 * (centre + half)))
+        assert f"You earn more than {low}% to {high}% of this group." in page
         assert "fewer than 50 answers: the position is given as a range" in page
 
     def test_the_position_names_the_same_group_as_the_pay_check(

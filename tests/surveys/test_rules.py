@@ -26,11 +26,18 @@ ROOT = Path(__file__).resolve().parents[2]
 NAN = np.nan
 
 
-def test_the_migration_holds_a_copy_of_the_legal_minimums_of_the_rules() -> None:
-    # A migration must not change when the module does: it keeps its own literal copy.
-    migration = importlib.import_module("surveys.migrations.0002_legal_minimums")
+def test_the_migrations_hold_a_copy_of_the_legal_minimums_of_the_rules() -> None:
+    # A migration must not change when the module does: each keeps its own literal
+    # copy. 0002 loaded the first figures; 0012 replaced Belgium's and Canada's.
+    first = importlib.import_module("surveys.migrations.0002_legal_minimums")
+    fix = importlib.import_module("surveys.migrations.0012_legal_minimums_by_province")
+    rows = {(c, "", year): (gross, source) for c, year, gross, source in first.MINIMUMS}
+    for country, year, _gross, _source in fix.OLD_CANADA:
+        del rows[country, "", year]
+    for country, region, year, gross, source in [*fix.NEW_BELGIUM, *fix.NEW_CANADA]:
+        rows[country, region, year] = (gross, source)
 
-    assert [tuple(row) for row in migration.MINIMUMS] == list(MINIMUMS)
+    assert sorted((*key, *value) for key, value in rows.items()) == sorted(MINIMUMS)
 
 
 def test_the_rules_and_one_answer_load_neither_pandas_nor_the_orm() -> None:
@@ -60,6 +67,7 @@ def test_full_time_equivalents_of_a_column_round_half_up_and_skip_rows_without_s
 def test_flag_bits_follow_the_order_of_the_flag_codes() -> None:
     bits = flags.flag_bits(
         status=np.array(["employee", "trainee", "employee", "employee", "freelance", "freelance"]),
+        country=["FR"] * 6,
         total_fte=[20_000, 5_000, 20_000, 600_000, None, None],
         day_rate=[None, None, None, None, 124, 3_001],
         legal_minimum=[21_876, 21_876, NAN, 0, NAN, NAN],
@@ -82,7 +90,11 @@ def test_flag_bits_take_a_categorical_column_of_statuses() -> None:
     status = pd.Series(pd.Categorical(["employee", "freelance"]))
 
     bits = flags.flag_bits(
-        status=status, total_fte=[1_000, None], day_rate=[None, 100], legal_minimum=[21_876] * 2
+        status=status,
+        country=pd.Series(pd.Categorical(["FR", "CH"])),
+        total_fte=[1_000, None],
+        day_rate=[None, 100],
+        legal_minimum=[21_876] * 2,
     )
     assert bits.tolist() == [1, 4]
 
@@ -90,14 +102,16 @@ def test_flag_bits_take_a_categorical_column_of_statuses() -> None:
 def test_the_minimum_in_force_is_the_latest_of_that_year_or_before() -> None:
     table = default_table()
     countries = ["FR", "FR", "FR", "FR", "CH", "CA", "LU", "FR"]
+    regions = ["FR-IDF", "FR-BRE", "FR-IDF", "FR-OCC", "CH-GE", "CA-QC", "LU-LU", "FR-IDF"]
     years = pd.array([2023, 2024, 2025, 2031, 2026, 2026, 2024, None], dtype="Int64")
 
-    found = minimums_in_force(countries, years, table=table)
+    found = minimums_in_force(countries, years, regions=regions, table=table)
 
     # Before the first figure, in Switzerland (none) and without a year: nothing.
-    np.testing.assert_array_equal(found, [NAN, 21_203, 21_622, 21_876, NAN, 34_528, 30_851, NAN])
-    assert minimum_in_force("FR", 2031, table=table) == 21_876
-    assert minimum_in_force("CH", 2026, table=table) is None
+    # Québec on 1 January 2026: 16.10 $/h × 2,080 h = 33,488.
+    np.testing.assert_array_equal(found, [NAN, 21_203, 21_622, 21_876, NAN, 33_488, 30_851, NAN])
+    assert minimum_in_force("FR", 2031, region="FR-IDF", table=table) == 21_876
+    assert minimum_in_force("CH", 2026, region="CH-VD", table=table) is None
 
 
 RAW_VALUES = [

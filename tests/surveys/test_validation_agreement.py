@@ -169,9 +169,10 @@ def answers(draw: st.DrawFn) -> dict[str, Any]:
         "country": country,
         "region": pick(vocab.REGIONS_BY_COUNTRY[country].codes),
         "work_time_share": pick(["1", "1.0", "0.8", "0,5", "0.1", "0.33"]),
-        "base_salary": number(0, 700_000) if salaried else "",
+        # Past every country's salary ceiling and day-rate ceiling (sanity_bounds.py).
+        "base_salary": number(0, 1_400_000) if salaried else "",
         "variable_pay": pick(["", "0", "3000", "250000"]) if salaried else "",
-        "day_rate": "" if salaried else number(1, 4_000),
+        "day_rate": "" if salaried else number(1, 9_000),
         "billed_days": "" if salaried else number(1, 260),
         "missions": "|".join(draw(st.lists(st.sampled_from(vocab.MISSIONS.codes), unique=True))),
         "kpis": "|".join(draw(st.lists(st.sampled_from(vocab.KPIS.codes), unique=True))),
@@ -207,13 +208,14 @@ def answer_value(clean: dict[str, Any], name: str) -> Any:
 
 
 def minimum_tables() -> st.SearchStrategy[LegalMinimumTable]:
-    """Legal minimums as editors may keep them: some countries, some years, or none."""
+    """Legal minimums as editors may keep them: some countries or regions, some years, or none."""
     years = st.lists(
         st.tuples(st.integers(2018, 2032), st.sampled_from([0, 21_876, 34_528, 90_000])),
         max_size=3,
         unique_by=lambda row: row[0],
     )
-    return st.dictionaries(st.sampled_from(vocab.COUNTRY.codes), years, max_size=3)
+    areas = st.sampled_from([*vocab.COUNTRY.codes, *vocab.REGIONS_BY_COUNTRY["CA"].codes, "FR-IDF"])
+    return st.dictionaries(areas, years, max_size=5)
 
 
 def stored(rows: pd.DataFrame, position: int) -> tuple[Any, ...]:
@@ -272,7 +274,9 @@ def test_the_vectorized_import_and_the_form_find_the_same_errors_values_and_flag
     for index, position in enumerate(valid_rows):
         expected = validate_answers(rows[position])
         year = expected["edition"] or 2026
-        minimum = minimum_in_force(expected["country"], year, table=minimums)
+        minimum = minimum_in_force(
+            expected["country"], year, region=expected["region"], table=minimums
+        )
         assert stored(imported, index) == built(expected, legal_minimum=minimum), rows[position]
 
 
@@ -297,11 +301,13 @@ def text_cells(row: pd.Series) -> dict[str, str]:
 def demo_sample() -> pd.DataFrame:
     """Demo rows, every flagged one among 20,000 and as many accepted ones.
 
-    An extra zero typed into a salary or a day rate is made fifty times as
-    common as in the demo data, so that the ceilings flag some rows too.
+    An extra zero typed into a salary or a day rate is made far more common
+    than in the demo data (salaries: 200 times), so that the ceilings flag some
+    rows too: a salary ceiling is some fifteen times a country's median
+    (sanity_bounds.py), so only the best paid pass it with one zero too many.
     """
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(demo, "SALARY_EXTRA_ZERO_SHARE", 0.05)
+        patch.setattr(demo, "SALARY_EXTRA_ZERO_SHARE", 0.2)
         patch.setattr(demo, "DAY_RATE_EXTRA_ZERO_SHARE", 0.1)
         sample = demo.demo_frame(responses=20_000, seed=12, editions=(2024, 2025, 2026))
     flagged = sample[sample["state"] == "flagged"]
@@ -321,7 +327,9 @@ def test_the_demo_the_import_and_one_answer_give_the_same_flags_for_the_same_row
 
     for position, row in demo_sample.iterrows():
         answer = validate_answers(cells[position])
-        minimum = minimum_in_force(answer["country"], answer["edition"], table=minimums)
+        minimum = minimum_in_force(
+            answer["country"], answer["edition"], region=answer["region"], table=minimums
+        )
         generated = (
             row["state"],
             row["flags"],

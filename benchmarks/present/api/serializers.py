@@ -21,7 +21,7 @@ from typing import Any
 from rest_framework import serializers
 
 from benchmarks.models import Cell, Metric
-from benchmarks.read.answers import CohortPosition, figures_of
+from benchmarks.read.answers import CohortPosition, PooledCohort, figures_of
 from benchmarks.read.lookup import PublishedSnapshot, cell_memo
 
 UNITS = {
@@ -112,12 +112,39 @@ def cell_payload(
     return payload
 
 
+def pooled_payload(pooled: PooledCohort) -> dict[str, Any]:
+    """The `pooled` block of a thin country's cohort answer: its figures over several editions.
+
+    Shown beside the cohort's own figures (or their absence), never instead of
+    them: {"editions": [2024, 2025, 2026], "money_of": 2026, "price_index":
+    {"source": ..., "factors": {"2024": 1.0512, ...}}, "n", "confidence",
+    "percentiles", "median_ci95", shares}.
+    """
+    return {
+        "editions": list(pooled.editions),
+        "money_of": pooled.last_year,
+        "price_index": {
+            "source": pooled.index_source,
+            "factors": {str(year): factor for year, factor in pooled.price_factors.items()},
+        },
+        **figures(pooled.cell),
+    }
+
+
+def with_pooled(payload: dict[str, Any], pooled: PooledCohort) -> dict[str, Any]:
+    """A cohort answer with its `pooled` block, placed before `snapshot`."""
+    snapshot = payload.pop("snapshot")
+    return {**payload, "pooled": pooled_payload(pooled), "snapshot": snapshot}
+
+
 def position_payload(placed: CohortPosition) -> dict[str, Any]:
     """The `position` block: the reading the pay-check pages give (`answers.pay_position`).
 
     Exactly one of `percentile` (n >= 50), `band` (n < 50; either rank may be
     null) and `below` / `above` (outside the published percentiles) is set,
-    and `reading` names it.
+    and `reading` names it. With `band`, `percentile_band` gives the band in
+    whole percentiles allowing for the cohort's size (95% Wilson interval of the
+    interpolated rank: `stats.percentile_interval`); null otherwise.
     """
     if placed.below is not None:
         reading = "below"
@@ -135,6 +162,11 @@ def position_payload(placed: CohortPosition) -> dict[str, Any]:
         ),
         "below": placed.below,
         "above": placed.above,
+        "percentile_band": (
+            {"lower": placed.percentile_band[0], "upper": placed.percentile_band[1]}
+            if placed.percentile_band is not None
+            else None
+        ),
     }
 
 
@@ -207,8 +239,38 @@ PUBLISHED_HELP = (
 )
 
 
+class PriceIndexSerializer(serializers.Serializer):
+    """The consumer price index that brought earlier editions to the latest one's money."""
+
+    source = serializers.CharField(help_text="Who publishes the index, and where.")
+    factors = serializers.DictField(
+        child=serializers.FloatField(),
+        help_text='Each edition\'s factor index(latest) / index(edition), e.g. {"2024": 1.0512}.',
+    )
+
+
+class PooledFiguresSerializer(FiguresSerializer):
+    """A thin country's cohort pooled over its last editions, in the latest edition's money."""
+
+    editions = serializers.ListField(
+        child=serializers.IntegerField(), help_text="The editions pooled, oldest first."
+    )
+    money_of = serializers.IntegerField(help_text="The edition whose money every amount is in.")
+    price_index = PriceIndexSerializer()
+
+
+POOLED_HELP = (
+    "Only where the country is thin (its latest edition publishes fewer than 20 salary cells) "
+    "and the edition asked is the latest: the same cohort pooled over the country's last three "
+    "editions, every earlier amount multiplied by index(latest) / index(its edition) (the "
+    "country's consumer price index, `price_index`), under the same privacy rules (perturbed "
+    "n, rounded money, nothing under 10 answers). Absent otherwise, and absent when the pooled "
+    "cohort is not published either."
+)
+
+
 class CohortAnswerSerializer(serializers.Serializer):
-    """One cohort's figures, or `published: false` and nothing else."""
+    """One cohort's figures, or `published: false` and nothing else (but `pooled`)."""
 
     cohort = serializers.DictField(child=serializers.JSONField(), help_text=COHORT_HELP)
     published = serializers.BooleanField(help_text=PUBLISHED_HELP)
@@ -230,6 +292,7 @@ class CohortAnswerSerializer(serializers.Serializer):
     )
     missions = serializers.DictField(child=ShareSerializer(), required=False)
     kpis = serializers.DictField(child=ShareSerializer(), required=False)
+    pooled = PooledFiguresSerializer(required=False, help_text=POOLED_HELP)
     snapshot = PublishedSnapshotSerializer()
 
 
@@ -294,6 +357,17 @@ class PositionBandSerializer(serializers.Serializer):
     )
 
 
+class PercentileBandSerializer(serializers.Serializer):
+    """A band of whole percentiles: the 95% Wilson interval of the value's rank (n < 50)."""
+
+    lower = serializers.IntegerField(
+        min_value=0, max_value=100, help_text="The band's lowest percentile."
+    )
+    upper = serializers.IntegerField(
+        min_value=0, max_value=100, help_text="The band's highest percentile."
+    )
+
+
 class PositionSerializer(serializers.Serializer):
     """Where the value stands among `cohort_used`'s published percentiles: one reading is set."""
 
@@ -317,6 +391,15 @@ class PositionSerializer(serializers.Serializer):
     )
     above = serializers.IntegerField(
         allow_null=True, help_text="Set when the value is over the highest published percentile."
+    )
+    percentile_band = PercentileBandSerializer(
+        allow_null=True,
+        help_text="Where the cohort has fewer than 50 answers and the value lies within its "
+        "published percentiles: the band of whole percentiles where the value stands, allowing "
+        'for the cohort\'s size, e.g. {"lower": 16, "upper": 65} (\'between the 16th and the '
+        "65th percentile'). It is the 95% Wilson score interval of the interpolated rank p at "
+        "the published n, rounded outward and clipped to the published ranks. null where n >= 50 "
+        "(read `percentile`) or outside the published percentiles.",
     )
 
 
@@ -389,7 +472,9 @@ class EstimateAnswerSerializer(serializers.Serializer):
         child=serializers.CharField(),
         required=False,
         help_text="The model level each factor was read at: levels whose one-filter cohort is "
-        "not published are merged into `other`; `*` marks a factor not given, averaged over its "
+        "not published are merged into `other`, and when `other` itself has fewer than 10 "
+        "answers (or is not published) they are read with the factor's most common level, "
+        "which is then the level named here; `*` marks a factor not given, averaged over its "
         "mix in the fitted answers.",
     )
     snapshot = PublishedSnapshotSerializer()

@@ -64,6 +64,7 @@ from benchmarks.present.api.serializers import (
     position_payload,
     snapshot_payload,
     unpublished_payload,
+    with_pooled,
 )
 from benchmarks.present.queries import (
     SALARY,
@@ -98,7 +99,7 @@ INVALID_PARAMETERS = gettext_noop("Invalid query parameters: %(names)s.")
 CACHE_CONTROL = "public, max-age=300"
 # Part of every ETag: bump it when the shape of the answers changes, so that
 # caches drop answers of the same snapshot in the old shape.
-PAYLOAD_VERSION = "3"
+PAYLOAD_VERSION = "4"
 
 
 class FirstRenderer(BaseContentNegotiation):
@@ -259,6 +260,17 @@ class CohortView(SnapshotReadView):
         answer = answers.cohort_answer(
             published, metric=self.metric(parameters.cleaned_data), cohort=parameters.cohort()
         )
+        # A thin country's latest edition also gets its view pooled over editions; other
+        # answers are untouched (no query, the same bytes).
+        pooled = answers.pooled_cohort(published, metric=answer.metric, cohort=answer.cohort)
+        if pooled is not None:
+            cohort = answer.cohort.as_dict()
+            payload = (
+                unpublished_payload(cohort, published)
+                if answer.cell is None
+                else cell_payload(cohort, answer.cell, metric=answer.metric, published=published)
+            )
+            return Response(with_pooled(payload, pooled))
         if answer.cell is None:
             return Response(unpublished_payload(answer.cohort.as_dict(), published))
         return HttpResponse(
@@ -273,7 +285,11 @@ COHORT_DESCRIPTION = (
     "Percentiles (type 7; p10 and p90 from 20 answers), the median's 95% interval and the "
     "confidence tier of one cohort in the current snapshot{extra}. A cohort with fewer than "
     "10 answers, or suppressed so that no subtraction reveals a small one, answers exactly like "
-    'an empty one: `{{"cohort": ..., "published": false, "snapshot": ...}}`.'
+    'an empty one: `{{"cohort": ..., "published": false, "snapshot": ...}}`. Where the '
+    "country is thin (its latest edition publishes fewer than 20 salary cells) and the edition "
+    "asked is the latest, a `pooled` object adds the same cohort pooled over the country's last "
+    "three editions in the latest edition's money (a consumer price index, named with its "
+    "source), clearly apart from the edition's own figures."
 )
 
 
@@ -482,7 +498,12 @@ POSITION_DESCRIPTION = (
     "whole `percentile` where the cohort has 50 answers or more, a `band` between two "
     "published ranks where it has fewer (DESIGN.md: a position is a band where n < 50); "
     "outside the published ones, only `below` or `above` the outermost, so that probing "
-    "reveals no answer. `position.reading` says which one is set."
+    "reveals no answer. `position.reading` says which one is set. Where the cohort has "
+    "fewer than 50 answers, `position.percentile_band` also gives the band of whole "
+    "percentiles where the value stands allowing for the cohort's size ('between the 16th "
+    "and the 65th percentile'): the 95% Wilson score interval of the interpolated rank at the "
+    "published n, rounded outward and clipped to the published ranks; null where n >= 50 or "
+    "outside the published percentiles."
 )
 
 
@@ -533,9 +554,11 @@ class EstimateView(SnapshotReadView):
             "model gives a profile, with an 80% prediction interval, in whole currency units. "
             "The model is fitted per country and edition on the main effects of experience "
             "years, education, employer size and type, region and role; a level with fewer "
-            "than 10 answers (whose one-filter cohort is not published) is merged into `other`, "
-            "and a factor not given is averaged over its mix in the fitted answers (a predictive "
-            "margin; `levels_used` shows `*` for it). Amounts are rounded to 100 and "
+            "than 10 answers (whose one-filter cohort is not published) is merged into `other` "
+            "(and, when `other` itself has fewer than 10 answers, read with the factor's most "
+            "common level, which `levels_used` then names), and a factor not given is averaged "
+            "over its mix in the fitted answers (a predictive margin; `levels_used` shows `*` "
+            "for it). Amounts are rounded to 100 and "
             "`fitted_on` is a perturbed count (privacy rules 4 and 5). An estimate, not a cohort."
         ),
         parameters_class=EstimateParameters,

@@ -11,9 +11,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from surveys import vocabulary as vocab
 from surveys.models import Edition, SurveyResponse
-from surveys.services import legal_minimum_for
+from surveys.services import legal_minimum_table
 from surveys.validation import FIELDS_BY_NAME
 
 
@@ -89,11 +88,7 @@ class Command(BaseCommand):
                 responses=responses,
                 seed=seed,
                 editions=years,
-                legal_minimums={
-                    (country, year): legal_minimum_for(country, year)
-                    for country in vocab.COUNTRY.codes
-                    for year in years
-                },
+                legal_minimums=legal_minimum_table(),
                 # A day: the same seed gives the same rows all day.
                 until=timezone.localdate(),
             )

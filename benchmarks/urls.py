@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from benchmarks.present import pages, pay_checks, table_csv
+from benchmarks.present import embeds, pages, pay_checks, share_images, table_csv
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -13,4 +13,9 @@ urlpatterns = [
     path("benchmarks/estimate/", pages.estimate, name="benchmarks-estimate"),
     path("benchmarks/trends/", pages.trends, name="benchmarks-trends"),
     path("methodology/", pages.methodology, name="methodology"),
+    # The only pages any site may frame (benchmarks.present.embeds), and the share cards.
+    path("embed/benchmarks/", embeds.cohort, name="embed-cohort"),
+    path("embed/benchmarks/chart/", embeds.chart, name="embed-chart"),
+    path("share/benchmarks.png", share_images.cohort_image, name="share-cohort"),
+    path("share/report/<int:year>.png", share_images.report_image, name="share-report"),
 ]

@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "interviews",
     "benchmarks",
     "guides",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -33,6 +33,7 @@ urlpatterns += i18n_patterns(
     path("", include("surveys.urls")),
     path("interviews/", include("interviews.urls")),
     path("guides/", include("guides.urls")),
+    path("", include("reports.urls")),
     prefix_default_language=False,
 )
 

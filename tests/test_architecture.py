@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ("benchmarks", "surveys", "guides", "cmbench")
+APPS = ("benchmarks", "surveys", "guides", "reports", "cmbench")
 
 
 def _module_name(path: Path) -> str:
@@ -151,6 +151,28 @@ def test_the_respondent_path_is_the_one_bridge_from_a_survey_page_to_the_benchma
 
 def test_the_guides_read_the_benchmarks_published_snapshot_only() -> None:
     assert _violations(("guides",), BUILD) == []
+
+
+# The yearly report reads the published snapshot like any page, and writes editors'
+# Markdown as the guides do; nothing imports it (the wiring names it as a string).
+REPORTS_MAY_IMPORT = (
+    "reports",
+    "benchmarks.read",
+    "benchmarks.present",
+    "benchmarks.models",
+    "benchmarks.stats.tiers",
+    "guides.rendering",
+    "surveys.vocabulary",
+)
+
+
+def test_the_reports_read_the_published_snapshot_and_nothing_imports_them() -> None:
+    project = ("benchmarks", "surveys", "guides", "interviews", "reports")
+    # `from surveys import vocabulary` also names the package itself: only modules count.
+    targets = [v.split(" imports ")[1] for v in _violations(("reports",), project)]
+    assert [t for t in targets if t not in project and not _within(t, *REPORTS_MAY_IMPORT)] == []
+    importers = [v for v in _violations(APPS, ("reports",)) if not _within(v.split()[0], "reports")]
+    assert importers == []
 
 
 def test_the_wiring_imports_the_benchmarks_present_lane_models_and_stats_errors_only() -> None:

@@ -78,6 +78,10 @@ def test_every_page_is_accessible_fits_the_screen_and_logs_no_error(
         money = r"\d{1,3}(\u00a0\d{3})*\u00a0€" if language == "fr" else r"€\d{1,3}(,\d{3})*"
         assert re.fullmatch(money, amount), amount
         check_page(page, f"page-guide-{language}")
+        # The yearly report: a translated path (/barometre/, /en/report/), to the latest edition.
+        page.goto("/barometre/" if language == "fr" else "/en/report/")
+        assert "/barometre/20" in page.url or "/en/report/20" in page.url, page.url
+        check_page(page, f"page-report-{language}")
     watched.assert_clean()
 
 

@@ -8,22 +8,16 @@ text and restored, which adds one more revision.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
-from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html, format_html_join
+from django.contrib import admin
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from guides import figures
 from guides.models import CONTENT_FIELDS, LANGUAGES, Guide, GuideRevision
+from guides.revision_admin import RevisionAdminMixin
 from guides.services import guide_rollback, guide_save
 from surveys import vocabulary as vocab
 
@@ -101,7 +95,7 @@ class GuideAdminForm(forms.ModelForm):
 
 
 @admin.register(Guide)
-class GuideAdmin(admin.ModelAdmin):
+class GuideAdmin(RevisionAdminMixin, admin.ModelAdmin):
     form = GuideAdminForm
     list_display = ("slug", "title_fr", "title_en", "position", "role_list", "is_published",
                     "updated_at", "updated_by")  # fmt: skip
@@ -109,6 +103,7 @@ class GuideAdmin(admin.ModelAdmin):
     list_filter = ("is_published",)
     search_fields = ("slug", "title_fr", "title_en")
     prepopulated_fields = {"slug": ("title_en",)}
+    unchanged_message = _("The guide reads exactly as this revision.")
     readonly_fields = ("updated_at", "updated_by", "revision_history")
     fieldsets = (
         (None, {"fields": ("slug", "position", "is_published", "roles")}),
@@ -124,91 +119,10 @@ class GuideAdmin(admin.ModelAdmin):
     def role_list(self, guide: Guide) -> str:
         return ", ".join(guide.roles) or "—"
 
-    @admin.display(description=_("revisions"))
-    def revision_history(self, guide: Guide) -> str:
-        if guide.pk is None:
-            return "—"
-        revisions = guide.revisions.select_related("author").order_by("-number")
-        rows = format_html_join(
-            "",
-            '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>',
-            (
-                (
-                    reverse("admin:guides_guide_revision", args=[guide.pk, revision.number]),
-                    revision.number,
-                    revision.created_at.strftime("%Y-%m-%d %H:%M"),
-                    revision.author or "—",
-                    revision.note,
-                )
-                for revision in revisions
-            ),
-        )
-        return format_html(
-            "<table><thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
-            "<tbody>{}</tbody></table>",
-            gettext("saved at"),
-            gettext("author"),
-            gettext("note"),
-            rows,
-        )
+    def save_revisioned(self, obj: Guide, *, editor: Any, note: str) -> GuideRevision | None:
+        return guide_save(guide=obj, editor=editor, note=note)
 
-    def save_model(self, request: HttpRequest, obj: Guide, form: Any, change: bool) -> None:
-        guide_save(guide=obj, editor=request.user, note=form.cleaned_data.get("revision_note", ""))
-
-    def get_urls(self) -> list[URLPattern]:
-        return [
-            path(
-                "<int:pk>/revisions/<int:number>/",
-                self.admin_site.admin_view(self.revision_view),
-                name="guides_guide_revision",
-            ),
-            *super().get_urls(),
-        ]
-
-    def revision_view(self, request: HttpRequest, pk: int, number: int) -> HttpResponse:
-        """GET: an old revision beside the current text. POST: restore it (a new revision)."""
-        guide = get_object_or_404(Guide, pk=pk)
-        revision = get_object_or_404(GuideRevision, guide=guide, number=number)
-        if not self.has_view_permission(request, guide):
-            raise PermissionDenied
-        if request.method == "POST":
-            if not self.has_change_permission(request, guide):
-                raise PermissionDenied
-            restored = guide_rollback(guide=guide, revision=revision, editor=request.user)
-            self.log_change(request, guide, f"rollback to revision {revision.number}")
-            self.message_user(
-                request,
-                gettext("Revision %(old)s is restored, as revision %(new)s.")
-                % {"old": revision.number, "new": restored.number},
-                messages.SUCCESS,
-            )
-            return HttpResponseRedirect(reverse("admin:guides_guide_change", args=[guide.pk]))
-        current = guide.content()
-        diffs = []
-        for name in CONTENT_FIELDS:
-            old, new = getattr(revision, name), current[name]
-            if old != new:
-                lines = difflib.unified_diff(
-                    old.splitlines(),
-                    new.splitlines(),
-                    fromfile=gettext("revision %(number)s") % {"number": revision.number},
-                    tofile=gettext("current"),
-                    lineterm="",
-                )
-                diffs.append(
-                    {"field": Guide._meta.get_field(name).verbose_name, "diff": "\n".join(lines)}
-                )
-        return TemplateResponse(
-            request,
-            "guides/admin_revision.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "title": gettext("Revision %(number)s of “%(guide)s”")
-                % {"number": revision.number, "guide": guide},
-                "guide": guide,
-                "revision": revision,
-                "diffs": diffs,
-                "can_restore": self.has_change_permission(request, guide),
-            },
-        )
+    def rollback_revisioned(
+        self, obj: Guide, *, revision: GuideRevision, editor: Any
+    ) -> GuideRevision:
+        return guide_rollback(guide=obj, revision=revision, editor=editor)

@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from guides.revisions import Revision, content_of
+
 # What a revision keeps of a guide: everything an editor writes.
 CONTENT_FIELDS = ("title_fr", "title_en", "summary_fr", "summary_en", "body_fr", "body_en")
 LANGUAGES = ("fr", "en")
@@ -55,6 +57,8 @@ class Guide(models.Model):
 
     objects = GuideQuerySet.as_manager()
 
+    CONTENT_FIELDS = CONTENT_FIELDS
+
     class Meta:
         ordering = ["position", "slug"]
         verbose_name = _("guide")
@@ -68,7 +72,7 @@ class Guide(models.Model):
 
     def content(self) -> dict[str, str]:
         """What an editor wrote, by field name (CONTENT_FIELDS)."""
-        return {name: getattr(self, name) for name in CONTENT_FIELDS}
+        return content_of(self)
 
     def language_for(self, language: str) -> str:
         """The language a reader of `language` is shown: that one if written, else the other."""
@@ -88,34 +92,25 @@ class Guide(models.Model):
         return str(getattr(self, f"body_{language}"))
 
 
-class GuideRevision(models.Model):
-    """One saved version of a guide, with who saved it and when; never changed afterwards.
+class GuideRevision(Revision):
+    """One saved version of a guide (guides.revisions: every change adds one, never changed).
 
     Every save that changes a guide adds one, so the history holds every
     previous body. A rollback copies an old revision back into the guide and
     is itself a new revision: history only ever grows.
     """
 
+    PARENT = "guide"
+
     guide = models.ForeignKey(
         Guide, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("guide")
     )
-    number = models.PositiveIntegerField(_("revision"))
     title_fr = models.CharField(_("title (French)"), max_length=200, blank=True)
     title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
     summary_fr = models.CharField(_("summary (French)"), max_length=400, blank=True)
     summary_en = models.CharField(_("summary (English)"), max_length=400, blank=True)
     body_fr = models.TextField(_("body (French, Markdown)"), blank=True)
     body_en = models.TextField(_("body (English, Markdown)"), blank=True)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("author"),
-    )
-    created_at = models.DateTimeField(_("saved at"), default=timezone.now)
-    note = models.CharField(_("note"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["guide", "-number"]
@@ -124,10 +119,3 @@ class GuideRevision(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["guide", "number"], name="one_revision_number")
         ]
-
-    def __str__(self) -> str:
-        return f"{self.guide_id} r{self.number}"
-
-    def content(self) -> dict[str, str]:
-        """The guide's content as this revision saved it (CONTENT_FIELDS)."""
-        return {name: getattr(self, name) for name in CONTENT_FIELDS}

@@ -16,6 +16,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from guides.revisions import Revision, content_of
+
 # What a revision keeps of a text: everything an editor writes.
 CONTENT_FIELDS = ("body_fr", "body_en")
 LANGUAGES = ("fr", "en")
@@ -70,6 +72,8 @@ class ReportText(models.Model):
 
     objects = ReportTextQuerySet.as_manager()
 
+    CONTENT_FIELDS = CONTENT_FIELDS
+
     class Meta:
         ordering = ["-year", "section"]
         verbose_name = _("report text")
@@ -83,7 +87,7 @@ class ReportText(models.Model):
 
     def content(self) -> dict[str, str]:
         """What an editor wrote, by field name (CONTENT_FIELDS)."""
-        return {name: getattr(self, name) for name in CONTENT_FIELDS}
+        return content_of(self)
 
     def body_in(self, language: str) -> str:
         """The text in `language` ("fr" or "en"); "" when that language is not written."""
@@ -91,29 +95,16 @@ class ReportText(models.Model):
         return str(getattr(self, f"body_{code}"))
 
 
-class ReportTextRevision(models.Model):
-    """One saved version of a report text, with who saved it and when; never changed afterwards.
+class ReportTextRevision(Revision):
+    """One saved version of a report text (guides.revisions: every change adds one)."""
 
-    Every save that changes a text adds one; a rollback copies an old revision
-    back and is itself a new revision: history only ever grows.
-    """
+    PARENT = "text"
 
     text = models.ForeignKey(
         ReportText, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("text")
     )
-    number = models.PositiveIntegerField(_("revision"))
     body_fr = models.TextField(_("text (French, Markdown)"), blank=True)
     body_en = models.TextField(_("text (English, Markdown)"), blank=True)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("author"),
-    )
-    created_at = models.DateTimeField(_("saved at"), default=timezone.now)
-    note = models.CharField(_("note"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["text", "-number"]
@@ -122,10 +113,3 @@ class ReportTextRevision(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["text", "number"], name="one_report_revision_number")
         ]
-
-    def __str__(self) -> str:
-        return f"{self.text_id} r{self.number}"
-
-    def content(self) -> dict[str, str]:
-        """The text as this revision saved it (CONTENT_FIELDS)."""
-        return {name: getattr(self, name) for name in CONTENT_FIELDS}

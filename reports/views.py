@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -112,19 +112,19 @@ def report(request: HttpRequest, year: int) -> HttpResponse:
             request=request,
         )
         cache.set(key, body, BODY_CACHE_SECONDS)
-    return render(
+    context = {
+        # Our own template's output, from the cache: already escaped.
+        "report_html": mark_safe(body),
+        "year": year,
+        "published": published,
+        "share_image": request.build_absolute_uri(reverse("share-report", kwargs={"year": year})),
+        "page_url": request.build_absolute_uri(request.path),
+    }
+    # The whole page, the same for every anonymous reader: from the cache too.
+    return pages.shared_page(
         request,
-        "reports/report.html",
-        {
-            # Our own template's output, from the cache: already escaped.
-            "report_html": mark_safe(body),
-            "year": year,
-            "published": published,
-            "share_image": request.build_absolute_uri(
-                reverse("share-report", kwargs={"year": year})
-            ),
-            "page_url": request.build_absolute_uri(request.path),
-        },
+        f"{key}:page",
+        lambda extra: render_to_string("reports/report.html", {**context, **extra}, request),
     )
 
 

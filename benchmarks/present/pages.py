@@ -11,6 +11,7 @@ renders the same "too few answers" block whether it is small or empty.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -424,6 +425,27 @@ def _placeholders(request: HttpRequest) -> dict[str, Any]:
         "csrf_token": CSRF_PLACEHOLDER,
         "csp_nonce": NONCE_PLACEHOLDER,
     }
+
+
+def shared_page(
+    request: HttpRequest, key: str, render_page: Callable[[dict[str, Any]], str]
+) -> HttpResponse:
+    """A page that reads the same for every visitor with nothing of their own on it.
+
+    Rendered once per `key` (which must name everything the page depends on:
+    snapshot, language, query), then read from the cache with this visitor's
+    CSRF token, CSP nonce and address filled in. `render_page(extra)` renders
+    the page with `extra` added to its context: the placeholders, or nothing
+    for a visitor with a session or a message, who always gets a page of
+    their own.
+    """
+    if not _shareable(request):
+        return HttpResponse(render_page({}))
+    page = cache.get(key)
+    if page is None:
+        page = render_page(_placeholders(request))
+        cache.set(key, page, FRAGMENT_CACHE_SECONDS)
+    return HttpResponse(_personalized(page, request))
 
 
 def _shareable(request: HttpRequest) -> bool:

@@ -387,3 +387,25 @@ def test_the_navigation_and_the_home_page_link_the_latest_report(
     home = client.get("/").content.decode()
 
     assert home.count('href="/barometre/"') >= 2  # the navigation and the home page
+
+
+def test_two_readers_of_the_cached_report_each_get_their_own_token(snapshot: Snapshot) -> None:
+    readers = [Client(enforce_csrf_checks=True) for _ in range(2)]
+
+    pages = [reader.get("/en/report/2026/").content.decode() for reader in readers]
+
+    tokens = []
+    for reader, html in zip(readers, pages, strict=True):
+        assert "placeholder" not in html
+        assert 'name="next" type="hidden" value="/en/report/2026/"' in html
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+        assert token is not None
+        tokens.append(token.group(1))
+        switched = reader.post(
+            "/i18n/setlang/",
+            {"language": "fr", "next": "/en/report/2026/", "csrfmiddlewaretoken": token.group(1)},
+        )
+        assert switched.status_code == 302
+    assert tokens[0] != tokens[1]
+    # Apart from the token, both read the same page (the second one from the cache).
+    assert pages[0].replace(tokens[0], "") == pages[1].replace(tokens[1], "")

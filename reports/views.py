@@ -103,29 +103,32 @@ def report(request: HttpRequest, year: int) -> HttpResponse:
     published, year = _published_edition(year)
     texts = _texts(year)
     key = _body_key(published, year, texts)
-    body = cache.get(key)
-    if body is None:
-        # With the request: the embed codes carry the site's absolute address.
-        body = render_to_string(
-            "reports/report.html#report",
-            _context(published, year, texts, for_print=False),
-            request=request,
-        )
-        cache.set(key, body, BODY_CACHE_SECONDS)
-    context = {
-        # Our own template's output, from the cache: already escaped.
-        "report_html": mark_safe(body),
-        "year": year,
-        "published": published,
-        "share_image": request.build_absolute_uri(reverse("share-report", kwargs={"year": year})),
-        "page_url": request.build_absolute_uri(request.path),
-    }
-    # The whole page, the same for every anonymous reader: from the cache too.
-    return pages.shared_page(
-        request,
-        f"{key}:page",
-        lambda extra: render_to_string("reports/report.html", {**context, **extra}, request),
-    )
+
+    def render_page(extra: dict[str, Any]) -> str:
+        body = cache.get(key)
+        if body is None:
+            # With the request: the embed codes carry the site's absolute address.
+            body = render_to_string(
+                "reports/report.html#report",
+                _context(published, year, texts, for_print=False),
+                request=request,
+            )
+            cache.set(key, body, BODY_CACHE_SECONDS)
+        context = {
+            # Our own template's output, from the cache: already escaped.
+            "report_html": mark_safe(body),
+            "year": year,
+            "published": published,
+            "share_image": request.build_absolute_uri(
+                reverse("share-report", kwargs={"year": year})
+            ),
+            "page_url": request.build_absolute_uri(request.path),
+        }
+        return render_to_string("reports/report.html", {**context, **extra}, request)
+
+    # The whole page, the same for every anonymous reader, is kept too: its body
+    # is read (or rendered) only when the page itself is not in the cache.
+    return pages.shared_page(request, f"{key}:page", render_page)
 
 
 @require_safe

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csp import get_nonce
 from django.middleware.csrf import get_token
@@ -441,11 +442,26 @@ def shared_page(
     """
     if not _shareable(request):
         return HttpResponse(render_page({}))
-    page = cache.get(key)
+    remembered = not transaction.get_connection().in_atomic_block
+    page = _page_memo.get(key) if remembered else None
     if page is None:
-        page = render_page(_placeholders(request))
-        cache.set(key, page, FRAGMENT_CACHE_SECONDS)
+        page = cache.get(key)
+        if page is None:
+            page = render_page(_placeholders(request))
+            cache.set(key, page, FRAGMENT_CACHE_SECONDS)
+        if remembered:
+            if len(_page_memo) >= PAGE_MEMO_SIZE:
+                del _page_memo[next(iter(_page_memo))]
+            _page_memo[key] = page
     return HttpResponse(_personalized(page, request))
+
+
+# Shared pages kept in the process as well, outside a transaction (as the read
+# lane's memos): a large page, the report's 230 kB, costs more to fetch from the
+# shared cache on each request than a small one to render. Keys name the snapshot,
+# so a new one is never served from here; the oldest entry goes first.
+PAGE_MEMO_SIZE = 32
+_page_memo: dict[str, str] = {}
 
 
 def _shareable(request: HttpRequest) -> bool:

@@ -163,7 +163,7 @@ class Cell(CohortFigures):
     )
     # A thin cell's (published n < 50) median partially pooled toward its parent
     # cohort, with its 95% interval, computed from published figures only and
-    # rounded like every amount (DESIGN.md, Thin data; build.snapshots._smoothed).
+    # rounded like every amount (DESIGN.md, Thin data; build.smoothing.smoothed).
     # Empty where n >= 50 or where the cell cannot be pooled (no published sibling).
     smoothed_p50 = models.IntegerField(null=True, blank=True)
     smoothed_p50_low = models.IntegerField(null=True, blank=True)

@@ -137,19 +137,22 @@ def pooled_cells(
     if latest is None or (years is not None and latest not in years):
         return pd.DataFrame(), {}
     editions = pooled_years(latest)
+    countries = sorted(str(country) for country in np.unique(kept["country"].to_numpy()))
+    thin = thin_countries(cells, year=latest, countries=countries)
+    if not thin:
+        return pd.DataFrame(), {}
+    # Only the thin countries' answers of the pooled editions are copied.
+    rows = kept[kept["country"].isin(thin).to_numpy() & kept["year"].isin(editions).to_numpy()]
     missing = [year for year in editions if year not in set(kept["year"].unique().tolist())]
-    rows = kept
     if missing:
         extra = inputs.responses_frame(years=missing)
         if not extra.empty:
             extra["experience"] = experience_bands(extra["experience_years"])
             extra, _fenced = _fence(extra)
-            rows = pd.concat([kept, extra], ignore_index=True)
-    rows = rows[rows["year"].isin(editions)]
-    countries = sorted(rows["country"].unique().tolist())
+            rows = pd.concat([rows, extra[extra["country"].isin(thin)]], ignore_index=True)
     notes: dict[str, Any] = {}
     frames = []
-    for country in thin_countries(cells, year=latest, countries=countries):
+    for country in thin:
         prices = price_factors(country=country, years=editions)
         if prices is None:
             logger.warning(

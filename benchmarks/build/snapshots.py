@@ -19,7 +19,7 @@ The privacy rules, in the order they apply (DESIGN.md numbers):
    MIN_COHORT answers changed since the last published fit (`_profile_model`);
 6. comparisons on exactly the answers behind the published children.
 Then, from the published figures alone (so a post-processing that discloses
-nothing more, rule 7), each thin cell's smoothed median (`_smoothed`).
+nothing more, rule 7), each thin cell's smoothed median (`smoothing.smoothed`).
 """
 
 from __future__ import annotations
@@ -38,9 +38,8 @@ from django.db import transaction
 from django.utils import timezone
 from numpy.typing import NDArray
 
-from benchmarks.build import inputs, pooling, store, weighting
+from benchmarks.build import inputs, memory, pooling, smoothing, store, weighting
 from benchmarks.build.cube import CubeInput, build_cells, key_column, patterns, share_column
-from benchmarks.build.store import SOURCES
 from benchmarks.layout import (
     ALL,
     BREAKDOWN_MAX_FILTERS,
@@ -50,7 +49,6 @@ from benchmarks.layout import (
     FENCE_K,
     SALARY_DIMENSIONS,
     SHARE_FAMILIES,
-    SMOOTHED_CELL_COLUMNS,
 )
 from benchmarks.models import (
     MONEY_STEPS,
@@ -74,8 +72,6 @@ from benchmarks.stats.perturbation import (
     perturbed_counts,
     perturbed_share_counts,
 )
-from benchmarks.stats.smoothing import smooth_published_medians
-from benchmarks.stats.tiers import TIER_HIGH_FROM
 from surveys import vocabulary as vocab
 from surveys.models import Edition
 
@@ -417,20 +413,6 @@ METRICS = (
     ),
     MetricSpec(Metric.DAY_RATE, "day_rate", "freelance", DAY_RATE_DIMENSIONS, DAY_RATE_THRESHOLDS),
 )
-KEY_COLUMNS = (*DIMENSIONS, "mission", "mission_done")
-FIGURE_COLUMNS = (
-    "n",
-    "confidence",
-    "p10",
-    "p25",
-    "p50",
-    "p75",
-    "p90",
-    "median_ci_low",
-    "median_ci_high",
-    "extras",
-)
-# Where a cohort was last published: a cell of the previous snapshot, or its memory.
 
 
 def _extras_json(cells: pd.DataFrame) -> list[str]:
@@ -451,93 +433,6 @@ def _extras_json(cells: pd.DataFrame) -> list[str]:
     template = "{" + ",".join(families) + "}"
     matrix = cells[columns].to_numpy(dtype=np.int64)
     return [template % tuple(row) for row in matrix.tolist()]
-
-
-def _previous_publications(
-    previous: Snapshot | None, *, metric: str, country: str, year: int, pooled_from: int = 0
-) -> pd.DataFrame:
-    """Where each cohort of one metric, country and edition was last published (rule 8).
-
-    The previous snapshot's cells, and its memory of the cohorts published in an
-    earlier snapshot of the edition but not in it. Indexed by KEY_COLUMNS;
-    columns source ("cell" or "past"), id and true_n. `pooled_from`: a thin
-    country's cells pooled over the editions pooled_from..year (build.pooling),
-    compared with their own earlier publications only.
-    """
-    columns = [*KEY_COLUMNS, "id", "true_n"]
-    frames = []
-    if previous is not None:
-        for source, model in SOURCES.items():
-            # The base manager: Cell.objects leaves pooled cells out.
-            rows = model._base_manager.filter(
-                snapshot=previous,
-                metric=metric,
-                country=country,
-                year=year,
-                pooled_from=pooled_from,
-            ).values_list(*columns)
-            frame = pd.DataFrame.from_records(list(rows), columns=columns)
-            if not frame.empty:
-                frames.append(frame.assign(source=source))
-    if not frames:
-        return pd.DataFrame(columns=[*columns, "source"]).set_index(list(KEY_COLUMNS))
-    return pd.concat(frames, ignore_index=True).set_index(list(KEY_COLUMNS))
-
-
-def _stored_figures(
-    sources: Sequence[str], ids: Sequence[int], columns: Sequence[str]
-) -> pd.DataFrame:
-    """The stored `columns` of cells or memories, one row per (source, id), in that order."""
-    found: dict[tuple[str, int], tuple[Any, ...]] = {}
-    for source, model in SOURCES.items():
-        wanted = [i for s, i in zip(sources, ids, strict=True) if s == source]
-        for start in range(0, len(wanted), 500):
-            for record in model._base_manager.filter(
-                pk__in=wanted[start : start + 500]
-            ).values_list("id", *columns):
-                found[(source, record[0])] = record[1:]
-    return pd.DataFrame(
-        [found[(s, i)] for s, i in zip(sources, ids, strict=True)], columns=list(columns)
-    )
-
-
-def _carry_forward(cells: pd.DataFrame, published: pd.Series, old: pd.DataFrame) -> pd.Series:
-    """Privacy rule 8, in place: a cell last published with a true n 1 to 9 away keeps the
-    figures it was published with. Returns the mask of carried cells.
-
-    A carried cell's "n" becomes the true n behind those figures (the rules then
-    check it against its fresh neighbours), "published_n" the count it showed.
-    """
-    carried = pd.Series(False, index=cells.index)
-    if old.empty or not published.any():
-        return carried
-    for column in DIMENSIONS:
-        if column not in cells.columns:
-            cells[column] = ALL
-    keys = pd.MultiIndex.from_frame(cells[list(KEY_COLUMNS)])
-    position = old.index.get_indexer(keys)
-    before = position >= 0
-    old_n = np.where(before, old["true_n"].to_numpy()[np.maximum(position, 0)], -1)
-    moved = np.abs(cells["n"].to_numpy() - old_n)
-    carry = published.to_numpy() & before & (moved >= 1) & (moved < MIN_COHORT)
-    if carry.any():
-        rows = old.iloc[position[carry]]
-        source = _stored_figures(
-            rows["source"].tolist(), rows["id"].tolist(), [*FIGURE_COLUMNS, "true_n"]
-        )
-        source["extras"] = [json.dumps(extra, separators=(",", ":")) for extra in source["extras"]]
-        source = source.rename(columns={"n": "published_n", "true_n": "n"})
-        for column in source.columns:
-            if column not in cells.columns:
-                cells[column] = None
-            values = source[column]
-            if column in ("extras", "confidence"):
-                cells[column] = cells[column].astype(object)
-            else:  # a tail not published (n < 20) is stored NULL: NaN here
-                values = pd.to_numeric(values)
-            cells.loc[carry, column] = values.to_numpy()
-        carried[carry] = True
-    return carried
 
 
 def _perturb(frame: pd.DataFrame) -> pd.DataFrame:
@@ -584,112 +479,12 @@ def _old_comparisons(
     frame = frame[(frame["mission"] == ALL) & frame["mission_done"].astype(bool)]
     filters = (frame[list(dims)] != ALL).sum(axis=1)
     frame = frame[filters <= BREAKDOWN_MAX_FILTERS]
-    extras = _stored_figures(frame["source"].tolist(), frame["id"].tolist(), ["extras"])
+    extras = memory.stored_figures(frame["source"].tolist(), frame["id"].tolist(), ["extras"])
     return {
         tuple(key): extra.get("comparisons", {})
         for key, extra in zip(frame[list(dims)].to_numpy(), extras["extras"], strict=True)
         if isinstance(extra, dict)
     }
-
-
-def _smoothed(cells: pd.DataFrame) -> pd.DataFrame:
-    """Each thin cell's median partially pooled toward its parent (DESIGN.md, Thin data).
-
-    A cell's parent is the same cohort with one filter fewer: for a cell of the
-    main table, its *last* filtered dimension in `layout.DIMENSIONS` order is set
-    back to "all" (region, experience=3-5, role=cm -> region, experience=3-5); for a
-    mission cell, the same cohort without the mission split. Its siblings are the
-    published cells of the same parent along the same dimension (the roles of
-    region, experience=3-5; the "does it" / "does not" pair of one mission), and
-    they all inform the between-sibling spread, whatever their n. The overall
-    cohort has no parent.
-
-    Inputs are published figures only: the median and its interval rounded as
-    they are stored (`store.published_money`, rule 4) and the published
-    (perturbed, or carried) n; `stats.smoothing.smooth_published_medians` does
-    the rest. Kept for cells with a published n under 50 (the low and medium
-    tiers) that were pooled; elsewhere the three columns stay empty (n >= 50, no
-    parent published, no sibling with a measured interval: the raw figures
-    stand). Returns ``cells`` with SMOOTHED_CELL_COLUMNS added, unrounded
-    (`store.cell_table` rounds them like every amount). One vectorized pass:
-    the parents are found by one index lookup, the sibling groups by one
-    factorization inside the statistics.
-    """
-    # Added in place: ``cells`` is the build's own frame, and a copy of it (every
-    # column of every cell) would be the build's largest allocation.
-    for column in SMOOTHED_CELL_COLUMNS:
-        cells[column] = np.nan
-    if cells.empty:
-        return cells
-    dims = list(DIMENSIONS)
-    key_columns = ["metric", "country", "year", *dims, "mission", "mission_done"]
-    keys = cells[key_columns].reset_index(drop=True)
-    dimension_values = keys[dims].to_numpy(dtype=object)
-    filtered = dimension_values != ALL
-    is_mission = (keys["mission"] != ALL).to_numpy()
-    has_filter = filtered.any(axis=1)
-    # The last filtered dimension (argmax over the reversed columns finds the last True).
-    last = len(dims) - 1 - np.argmax(filtered[:, ::-1], axis=1)
-    parent_dimensions = dimension_values.copy()
-    split = has_filter & ~is_mission
-    parent_dimensions[np.flatnonzero(split), last[split]] = ALL
-    parent_keys = keys.copy()
-    parent_keys[dims] = parent_dimensions
-    parent_keys["mission"] = ALL
-    parent_keys["mission_done"] = True
-    index = pd.MultiIndex.from_frame(keys)
-    parent_at = index.get_indexer(pd.MultiIndex.from_frame(parent_keys))
-    # Sibling group: the parent and the dimension broken down (0-5), or the mission (6+).
-    mission_slot = keys["mission"].map(
-        {code: len(dims) + i for i, code in enumerate(vocab.MISSIONS.codes)}
-    )
-    slot = np.where(is_mission, mission_slot.fillna(-1).to_numpy(), last).astype(np.int64)
-
-    median = store.published_money(cells["p50"], cells["metric"]).to_numpy(
-        dtype=np.float64, na_value=np.nan
-    )
-    low = store.published_money(cells["median_ci_low"], cells["metric"]).to_numpy(
-        dtype=np.float64, na_value=np.nan
-    )
-    high = store.published_money(cells["median_ci_high"], cells["metric"]).to_numpy(
-        dtype=np.float64, na_value=np.nan
-    )
-    n = cells["published_n"].to_numpy(dtype=np.int64)
-    usable = (median > 0) & (low > 0) & (high >= low)  # False on NaN too
-    at = np.maximum(parent_at, 0)
-    candidate = (
-        (parent_at >= 0)
-        & (is_mission | has_filter)
-        & (slot >= 0)
-        & usable
-        & usable[at]
-        & (np.arange(len(cells)) != parent_at)
-    )
-    if not candidate.any():
-        return cells
-    rows = np.flatnonzero(candidate)
-    parents = at[rows]
-    result = smooth_published_medians(
-        median=median[rows],
-        low=low[rows],
-        high=high[rows],
-        n=n[rows],
-        parent=parents * (len(dims) + len(vocab.MISSIONS.codes)) + slot[rows],
-        parent_median=median[parents],
-        parent_low=low[parents],
-        parent_high=high[parents],
-        parent_n=n[parents],
-    )
-    # A bound that overflows (an absurdly wide interval) is not an estimate worth showing.
-    finite = np.isfinite(result.low) & np.isfinite(result.high)
-    kept = result.pooled & (n[rows] < TIER_HIGH_FROM) & finite
-    for column, values in zip(
-        SMOOTHED_CELL_COLUMNS, (result.median, result.low, result.high), strict=True
-    ):
-        column_values = np.full(len(cells), np.nan)
-        column_values[rows[kept]] = values[kept]
-        cells[column] = column_values
-    return cells
 
 
 Decisions = tuple[pd.Series, pd.Series]
@@ -718,7 +513,7 @@ def _metric_published(
         frame["extras"] = None
         frame["confidence"] = None
         frame["published_n"] = -1
-    old = _previous_publications(
+    old = memory.previous_publications(
         previous, metric=spec.metric, country=country, year=year, pooled_from=pooled_from
     )
     put_back = (0, 0)
@@ -726,8 +521,8 @@ def _metric_published(
         main_published, missions_published = decided
     else:
         main_published, missions_published, put_back = _suppress(main, missions, dims=spec.dims)
-    main_carried = _carry_forward(main, main_published, old)
-    missions_carried = _carry_forward(missions, missions_published, old)
+    main_carried = memory.carry_forward(main, main_published, old)
+    missions_carried = memory.carry_forward(missions, missions_published, old)
     if decided is None and (main_carried.any() or missions_carried.any()):
         # Carried n can break rule 2 against fresh neighbours: apply it again,
         # starting from what is already suppressed (it only ever suppresses more).
@@ -901,7 +696,7 @@ def snapshot_build(
     timings["cells"] = time.perf_counter() - started
     cells = pd.concat(published_frames, ignore_index=True) if published_frames else pd.DataFrame()
     started = time.perf_counter()
-    cells = _smoothed(cells)
+    cells = smoothing.smoothed(cells)
     timings["smoothing"] = time.perf_counter() - started
     started = time.perf_counter()
     pooled, pooled_notes = pooling.pooled_cells(kept, cells=cells, years=years, previous=previous)

@@ -186,9 +186,14 @@ def _release(employees: pd.DataFrame, *, country: str, year: int) -> WeightedRel
 
 def weighted_medians(kept: pd.DataFrame) -> list[WeightedRelease]:
     """Every country with a reference, in every edition of `kept` (the fenced answers)."""
-    countries = sorted(set(ReferenceShare.objects.values_list("country", flat=True)))
+    references = ReferenceShare.objects.values_list("country", "dimension")
+    countries = sorted({country for country, _dimension in references})
+    dimensions = sorted({dimension for _country, dimension in references})
     years = sorted(int(year) for year in np.unique(kept["year"].to_numpy()))
-    employees = kept[kept["status"] == "employee"]
+    # Only the columns and rows weighted: a copy of every answer would be the build's
+    # largest allocation at a million answers.
+    wanted = (kept["status"].to_numpy() == "employee") & kept["country"].isin(countries).to_numpy()
+    employees = kept.loc[wanted, ["year", "country", "total_fte", *dimensions]]
     releases = []
     for year in years:
         for country in countries:

@@ -33,12 +33,18 @@ from benchmarks.models import Cell, Metric
 from benchmarks.present import charts
 from benchmarks.present.formatting import (
     decimal_text,
-    money_text,
     signed_money_text,
     signed_percent_text,
 )
 from benchmarks.present.forms import DIMENSION_LABELS
-from benchmarks.present.pages import EFFECT_SIZES, METRIC_TITLES, NARROW, WIDE, breakdown_levels
+from benchmarks.present.pages import (
+    EFFECT_SIZES,
+    METRIC_TITLES,
+    NARROW,
+    WIDE,
+    breakdown_levels,
+    under_share_bars,
+)
 from benchmarks.present.pages import level_label as dimension_level_label
 from benchmarks.read import answers
 from benchmarks.read.answers import Cohort
@@ -167,18 +173,7 @@ def _share_bars(bars: list[charts.ShareBar]) -> dict[str, Any]:
 
 def day_rate_shares(cell: Cell | None) -> dict[str, Any]:
     """Freelancers under each day-rate threshold: (percent, ci low, ci high) and the chart."""
-    under = answers.figures_of(cell).shares.get("under", {}) if cell is not None else {}
-    bars = [
-        charts.ShareBar(
-            label=gettext("under %(amount)s")
-            % {"amount": money_text(int(threshold), cell.currency)},
-            share=share,
-            low=low,
-            high=high,
-        )
-        for threshold, (share, low, high) in sorted(under.items(), key=lambda item: int(item[0]))
-        if cell is not None
-    ]
+    bars = under_share_bars(cell) if cell is not None else []
     return {"metric": str(Metric.DAY_RATE), "by": "under", "bars": bars, **_share_bars(bars)}
 
 

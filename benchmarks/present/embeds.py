@@ -53,12 +53,14 @@ from benchmarks.present.forms import DIMENSION_LABELS, ExplorerQuery, explorer_q
 from benchmarks.present.pages import (
     FRAGMENT_CACHE_SECONDS,
     METRIC_TITLES,
+    SHARE_VOCABULARIES,
     _box_rows,
     _breakdown_rows,
     _cohort_labels,
     _fragment_key,
-    _shares,
+    family_share_bars,
     published_or_none,
+    under_share_bars,
 )
 from benchmarks.present.queries import DAY_RATE, SALARY
 from benchmarks.read import answers
@@ -76,7 +78,9 @@ EMBED_VERSION = "1"
 CHART_WIDTH = 640
 # `by=shares`: the shares of freelancers under each day-rate threshold, not a breakdown.
 SHARES = "shares"
+UNDER = "under"
 SHARES_LABEL = _("Shares under day rates")
+SHARE_TITLES = {UNDER: SHARES_LABEL, "missions": _("Missions"), "kpis": _("Indicators reported on")}
 BY_LABEL = _("Break down by")
 SHARES_FOR_DAY_RATES = _(
     "The shares under day rates are for freelancers: use it with metric=day-rate."
@@ -100,13 +104,20 @@ def frameable[View: Callable[..., HttpResponse]](view: View) -> View:
 
 @dataclass(frozen=True)
 class EmbedQuery:
-    """An embed's query: the explorer's, and whether the day-rate shares are asked (by=shares)."""
+    """An embed's query: the explorer's, and the share chart asked instead of a breakdown.
+
+    `shares`: "" (a breakdown, the explorer's `by`), "under" (`by=shares`: the
+    freelancers' shares under each day rate), "missions" or "kpis" (the
+    cohort's share doing each mission, or reporting on each indicator).
+    """
 
     query: ExplorerQuery
-    shares: bool = False
+    shares: str = ""
 
     def is_valid(self) -> bool:
-        return self.query.is_valid() and not (self.shares and self.query.figure != DAY_RATE)
+        return self.query.is_valid() and not (
+            self.shares == UNDER and self.query.figure != DAY_RATE
+        )
 
     def errors(self) -> list[tuple[str, str, list[str]]]:
         """(parameter, its label, messages) for each field the query got wrong, in words."""
@@ -118,7 +129,7 @@ class EmbedQuery:
                 label = str(field.label) if field is not None and field.label else ""
                 parameter = "" if name == NON_FIELD_ERRORS else name
                 errors.append((parameter, label, [str(message) for message in messages]))
-        if self.shares and self.query.figure != DAY_RATE:
+        if self.shares == UNDER and self.query.figure != DAY_RATE:
             errors.append(("by", str(BY_LABEL), [str(SHARES_FOR_DAY_RATES)]))
         return errors
 
@@ -132,7 +143,7 @@ class EmbedQuery:
             figure=query.figure, metric=query.metric, cohort=query.cohort(), by=query.by
         )
         if self.shares and shares:
-            parameters["by"] = SHARES
+            parameters["by"] = SHARES if self.shares == UNDER else self.shares
         if not chart:
             parameters.pop("by")
         return parameters
@@ -142,8 +153,9 @@ class EmbedQuery:
 
 
 def embed_query(data: QueryDict, *, published: PublishedSnapshot) -> EmbedQuery:
-    """Read an embed's query as the explorer reads its own (`by=shares` aside)."""
-    shares = data.get("by") == SHARES
+    """Read an embed's query as the explorer reads its own (the share charts' `by` aside)."""
+    by = data.get("by")
+    shares = UNDER if by == SHARES else by if by in SHARE_VOCABULARIES else ""
     if shares:
         data = data.copy()
         data.pop("by")
@@ -246,10 +258,16 @@ def chart_context(
     context = _cohort_context(published, embed)
     if embed.shares:
         cell = answers.cohort_answer(published, metric=query.metric, cohort=cohort_).cell
-        bars = _shares(cell) if cell is not None else []
+        if cell is None:
+            bars = []
+        elif embed.shares == UNDER:
+            bars = under_share_bars(cell)
+        else:
+            bars = family_share_bars(cell, embed.shares)
         return context | {
             "cell": cell,
-            "chart_title": SHARES_LABEL,
+            "family": embed.shares,
+            "chart_title": SHARE_TITLES[embed.shares],
             "shares": bars,
             "chart": charts.share_bars(bars, width=width),
         }
@@ -352,8 +370,9 @@ def report_chart_codes(
 
     A report chart is the edition's national cohort broken down by one
     dimension (`by`), or, with `by="under"`, the freelancers' shares under each
-    day rate. The other charts of the report (missions, indicators, the change
-    between editions) have no embed page: no code.
+    day rate, or with `by="missions"` / `"kpis"` the share doing each mission or
+    reporting on each indicator. The change between editions has no embed page:
+    no code.
     """
     figure = DAY_RATE if metric == Metric.DAY_RATE else SALARY
     cohort = Cohort(country=country, year=year)
@@ -363,6 +382,10 @@ def report_chart_codes(
         )
         by_label = str(SHARES_LABEL).lower()
         rows = len(DAY_RATE_THRESHOLDS)
+    elif by in SHARE_VOCABULARIES:
+        parameters = explorer_parameters(figure=figure, metric=Metric(metric), cohort=cohort, by=by)
+        by_label = str(SHARE_TITLES[by]).lower()
+        rows = len(SHARE_VOCABULARIES[by].codes)
     elif by in DIMENSION_LABELS:
         parameters = explorer_parameters(figure=figure, metric=Metric(metric), cohort=cohort, by=by)
         by_label = str(DIMENSION_LABELS[by]).lower()

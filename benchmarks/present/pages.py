@@ -248,19 +248,36 @@ def _comparison(comparison: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-def _shares(parent: Cell) -> list[charts.ShareBar]:
+def under_share_bars(cell: Cell) -> list[charts.ShareBar]:
     """Shares of freelancers under each day-rate threshold, with their 95% intervals."""
-    under = answers.cell_shares(parent).get("under", {})
+    under = answers.cell_shares(cell).get("under", {})
     return [
         charts.ShareBar(
             label=gettext("under %(amount)s")
-            % {"amount": money_text(int(threshold), parent.currency)},
+            % {"amount": money_text(int(threshold), cell.currency)},
             share=share,
             low=low,
             high=high,
         )
         for threshold, (share, low, high) in sorted(under.items(), key=lambda item: int(item[0]))
     ]
+
+
+# The multi-answer families a cohort's share chart can show, and their codes.
+SHARE_VOCABULARIES = {"missions": vocab.MISSIONS, "kpis": vocab.KPIS}
+
+
+def family_share_bars(cell: Cell, family: str) -> list[charts.ShareBar]:
+    """The cohort's share doing each mission (or reporting on each KPI), most common first."""
+    vocabulary = SHARE_VOCABULARIES[family]
+    shares = answers.cell_shares(cell).get(family, {})
+    bars = [
+        charts.ShareBar(label=vocabulary.label(code), share=share, low=low, high=high)
+        for code in vocabulary.codes
+        if code in shares
+        for share, low, high in [shares[code]]
+    ]
+    return sorted(bars, key=lambda bar: -bar.share)
 
 
 def page_url(name: str, parameters: dict[str, Any]) -> str:
@@ -341,7 +358,7 @@ def _explorer_results(query: ExplorerQuery, published: PublishedSnapshot) -> dic
         or parent.smoothed_p50 is not None,
     )
     if query.figure == DAY_RATE:
-        bars = _shares(parent)
+        bars = under_share_bars(parent)
         results.update(
             shares=bars,
             shares_narrow=charts.share_bars(bars, width=NARROW, css_class="chart--narrow"),

@@ -20,6 +20,7 @@ from benchmarks.models import Cell, Metric
 from benchmarks.present.formatting import money_text, tier_text
 from benchmarks.read import answers
 from benchmarks.read.answers import Cohort
+from surveys import vocabulary as vocab
 from surveys.models import SurveyResponse
 from tests.benchmarks import api_fixtures
 from tests.benchmarks.api_fixtures import Published
@@ -206,6 +207,30 @@ def test_the_chart_embed_draws_the_day_rate_shares(published: Published, client:
     text = text_of(response)
     assert "under €200" in text
     assert f"{share}%" in text and f"{low}% – {high}%" in text
+
+
+def test_the_chart_embed_draws_the_share_doing_each_mission_most_common_first(
+    published: Published, client: Client
+) -> None:
+    response = client.get("/en/embed/benchmarks/chart/", {"by": "missions"})
+
+    assert response.status_code == 200
+    assert_frameable_and_cookie_free(response)
+    cell = read_lane_cell(published, Metric.SALARY)
+    assert cell is not None
+    missions = answers.cell_shares(cell)["missions"]
+    rows = re.findall(
+        r'<tr><th scope="row">([^<]+)</th><td>(\d+)%</td><td>(\d+)% – (\d+)%</td></tr>',
+        response.content.decode(),
+    )
+    expected = sorted(
+        ((vocab.MISSIONS.label(code, "en"), *missions[code]) for code in missions),
+        key=lambda row: -row[1],
+    )
+    assert [(html.unescape(label), int(s), int(lo), int(hi)) for label, s, lo, hi in rows] == [
+        (label, share, low, high) for label, share, low, high in expected
+    ]
+    assert "Share doing each mission" in text_of(response)
 
 
 def test_a_bad_query_is_a_small_400_page_naming_the_field_in_the_readers_language(

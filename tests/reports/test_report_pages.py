@@ -350,7 +350,11 @@ def test_each_pay_chart_offers_the_embed_code_of_its_own_embed_page(
     charts = queries.pop("/en/embed/benchmarks/chart/")
 
     assert not queries  # every code points to a chart embed
-    assert {query["by"] for query in charts if query["metric"] == "salary"} == set(PAY_DIMENSIONS)
+    assert {query["by"] for query in charts if query["metric"] == "salary"} == {
+        *PAY_DIMENSIONS,
+        "missions",
+        "kpis",
+    }
     assert {"metric": "day-rate", "country": "FR", "year": "2026", "by": "shares"} in charts
     # Each code's address serves that chart, in a frame.
     for query in charts:

@@ -17,6 +17,8 @@ from benchmarks.stats.smoothing import smooth_published_medians
 from benchmarks.stats.tiers import TIER_HIGH_FROM
 from surveys import vocabulary as vocab
 
+KEY_COLUMNS = ("metric", "country", "year", *DIMENSIONS, "mission", "mission_done")
+
 
 def smoothed(cells: pd.DataFrame) -> pd.DataFrame:
     """Each thin cell's median partially pooled toward its parent (DESIGN.md, Thin data).
@@ -48,25 +50,39 @@ def smoothed(cells: pd.DataFrame) -> pd.DataFrame:
     if cells.empty:
         return cells
     dims = list(DIMENSIONS)
-    key_columns = ["metric", "country", "year", *dims, "mission", "mission_done"]
-    keys = cells[key_columns].reset_index(drop=True)
-    dimension_values = keys[dims].to_numpy(dtype=object)
+    dimension_values = cells[dims].to_numpy(dtype=object)
     filtered = dimension_values != ALL
-    is_mission = (keys["mission"] != ALL).to_numpy()
+    mission = cells["mission"].to_numpy(dtype=object)
+    is_mission = mission != ALL
     has_filter = filtered.any(axis=1)
     # The last filtered dimension (argmax over the reversed columns finds the last True).
     last = len(dims) - 1 - np.argmax(filtered[:, ::-1], axis=1)
-    parent_dimensions = dimension_values.copy()
-    split = has_filter & ~is_mission
-    parent_dimensions[np.flatnonzero(split), last[split]] = ALL
-    parent_keys = keys.copy()
-    parent_keys[dims] = parent_dimensions
-    parent_keys["mission"] = ALL
-    parent_keys["mission_done"] = True
-    index = pd.MultiIndex.from_frame(keys)
-    parent_at = index.get_indexer(pd.MultiIndex.from_frame(parent_keys))
+    split = np.flatnonzero(has_filter & ~is_mission)
+    # Each cell's key and its parent's as one integer (mixed radix over the key
+    # columns' codes): an index of integers, where tuples of strings would cost
+    # several times the cells' own memory at a million answers.
+    own_key = np.zeros(len(cells), dtype=np.int64)
+    parent_key = np.zeros(len(cells), dtype=np.int64)
+    radix = 1
+    for column in KEY_COLUMNS:
+        own = cells[column].to_numpy()
+        if column in dims:
+            parent = own.copy()
+            at = split[last[split] == dims.index(column)]
+            parent[at] = ALL
+        elif column == "mission":
+            parent = np.full(len(cells), ALL, dtype=object)
+        elif column == "mission_done":
+            parent = np.ones(len(cells), dtype=bool)
+        else:
+            parent = own
+        codes, uniques = pd.factorize(np.concatenate([own.astype(object), parent.astype(object)]))
+        own_key += codes[: len(cells)] * radix
+        parent_key += codes[len(cells) :] * radix
+        radix *= max(len(uniques), 1)  # about 10^11 in all: far from int64's limit
+    parent_at = pd.Index(own_key).get_indexer(parent_key)
     # Sibling group: the parent and the dimension broken down (0-5), or the mission (6+).
-    mission_slot = keys["mission"].map(
+    mission_slot = pd.Series(mission).map(
         {code: len(dims) + i for i, code in enumerate(vocab.MISSIONS.codes)}
     )
     slot = np.where(is_mission, mission_slot.fillna(-1).to_numpy(), last).astype(np.int64)

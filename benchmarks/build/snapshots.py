@@ -654,6 +654,13 @@ def snapshot_build(
     started = time.perf_counter()
     kept, fenced = _fence(frame)
     timings["fences"] = time.perf_counter() - started
+    # What the notes need of every answer read, then those answers go: from here
+    # on the build holds the fenced ones only (at a million answers, each copy
+    # of them is a few hundred MiB).
+    notes = _notes(frame, fenced)
+    is_demo = bool((frame["source"] == "demo").any())
+    del frame
+    weighted = weighting.weighted_medians(kept)
 
     published_frames: list[pd.DataFrame] = []
     models: list[ModelRelease] = []
@@ -695,12 +702,14 @@ def snapshot_build(
         say(f"{country} {year}: cells computed")
     timings["cells"] = time.perf_counter() - started
     cells = pd.concat(published_frames, ignore_index=True) if published_frames else pd.DataFrame()
-    started = time.perf_counter()
-    cells = smoothing.smoothed(cells)
-    timings["smoothing"] = time.perf_counter() - started
+    del published_frames
     started = time.perf_counter()
     pooled, pooled_notes = pooling.pooled_cells(kept, cells=cells, years=years, previous=previous)
     timings["pooling"] = time.perf_counter() - started
+    del kept
+    started = time.perf_counter()
+    cells = smoothing.smoothed(cells)
+    timings["smoothing"] = time.perf_counter() - started
     say(
         f"privacy rules 1-2: {before_put_back} cells publishable after the greedy pass, "
         f"{after_put_back} after the put-back pass"
@@ -709,7 +718,7 @@ def snapshot_build(
         cells=cells,
         models=models,
         notes={
-            **_notes(frame, fenced),
+            **notes,
             # Fresh decisions of the metrics that take them (base salary reuses salary's).
             "suppression": {
                 "published_before_put_back": before_put_back,
@@ -718,9 +727,9 @@ def snapshot_build(
             "pooled": pooled_notes,
         },
         timings=timings,
-        is_demo=bool((frame["source"] == "demo").any()),
+        is_demo=is_demo,
         pooled=pooled,
-        weighted=weighting.weighted_medians(kept),
+        weighted=weighted,
     )
 
 

@@ -133,7 +133,8 @@ def pooled_cells(
     # Imported here: the snapshot build imports this module.
     from benchmarks.build.snapshots import METRICS, _fence, _metric_published, experience_bands
 
-    latest = latest_edition()
+    # A whole build read every accepted answer: its latest year is the latest edition.
+    latest = int(kept["year"].max()) if years is None and not kept.empty else latest_edition()
     if latest is None or (years is not None and latest not in years):
         return pd.DataFrame(), {}
     editions = pooled_years(latest)

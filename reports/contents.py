@@ -23,6 +23,7 @@ Each chart's part carries `metric` and `by` (a dimension, "missions", "kpis",
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.urls import reverse
@@ -46,6 +47,7 @@ from benchmarks.present.pages import (
     under_share_bars,
 )
 from benchmarks.present.pages import level_label as dimension_level_label
+from benchmarks.present.sample_tables import sample_tables
 from benchmarks.read import answers
 from benchmarks.read.answers import Cohort
 from benchmarks.read.lookup import PublishedSnapshot
@@ -285,10 +287,25 @@ def sample_part(published: PublishedSnapshot, *, year: int) -> dict[str, Any]:
             }
             for code, n in home.by_dimension.get("experience", ())
         ]
+    # The home country's regions and employer sizes, and its weighted median, as the
+    # methodology page shows them (status and experience are in the tables above).
+    home_tables = next(
+        (tables for tables in sample_tables(makeup) if tables.country == REPORT_COUNTRY), None
+    )
+    if home_tables is not None:
+        home_tables = replace(
+            home_tables,
+            tables=tuple(
+                table
+                for table in home_tables.tables
+                if table.id.endswith(("-region", "-employer_size"))
+            ),
+        )
     return {
         "countries": countries,
         "experience": experience,
         "home": home,
+        "home_tables": home_tables,
         "weighted": home.weighted if home is not None else None,
     }
 

@@ -324,6 +324,32 @@ def test_who_answered_is_the_published_sample(
             ]
 
 
+def test_who_answered_gives_frances_employer_sizes_and_regions(
+    client: Client, published: lookup.PublishedSnapshot
+) -> None:
+    page = client.get("/en/report/2026/").content.decode()
+    france = sample_makeup(published, year=2026).country("FR")
+    assert france is not None
+
+    def table(element_id: str) -> str:
+        start = page.index(f'id="{element_id}"')
+        return page[start : page.index("</table>", start)]
+
+    sizes = table_rows(table("table-fr-employer_size"))
+    with translation.override("en"):
+        assert sizes == {
+            vocab.EMPLOYER_SIZE.label(code): [count_text(n) if n is not None else "not published"]
+            for code, n in france.by_dimension["employer_size"]
+        }
+        regions = table_rows(table("table-fr-region"))
+        published_regions = {
+            vocab.REGION.label(code): count_text(n)
+            for code, n in france.by_dimension["region"]
+            if n is not None
+        }
+    assert regions and all(published_regions[label] == row[0] for label, row in regions.items())
+
+
 def test_every_chart_says_its_metric_and_dimension_for_an_embed(
     client: Client, snapshot: Snapshot
 ) -> None:

@@ -16,6 +16,7 @@ urlpatterns = [
     # The only pages any site may frame (benchmarks.present.embeds), and the share cards.
     path("embed/benchmarks/", embeds.cohort, name="embed-cohort"),
     path("embed/benchmarks/chart/", embeds.chart, name="embed-chart"),
+    path("embed/benchmarks/trend/", embeds.trend, name="embed-trend"),
     path("share/benchmarks.png", share_images.cohort_image, name="share-cohort"),
     path("share/report/<int:year>.png", share_images.report_image, name="share-report"),
 ]

@@ -49,7 +49,7 @@ from django.views.decorators.http import require_safe
 from benchmarks.layout import DAY_RATE_THRESHOLDS
 from benchmarks.models import Metric
 from benchmarks.present import charts
-from benchmarks.present.forms import DIMENSION_LABELS, ExplorerQuery, explorer_query
+from benchmarks.present.forms import DIMENSION_LABELS, ExplorerQuery, explorer_query, trend_query
 from benchmarks.present.pages import (
     FRAGMENT_CACHE_SECONDS,
     METRIC_TITLES,
@@ -314,6 +314,60 @@ def chart(request: HttpRequest) -> HttpResponse:
     return _respond(request, published, page="embed-chart", parts=embed.cache_parts(), body=body)
 
 
+@frameable
+def trend(request: HttpRequest) -> HttpResponse:
+    """/embed/benchmarks/trend/: a cohort's median in every published edition, the trends
+    page's chart with its table (the report's "change since the previous edition")."""
+    published = published_or_none()
+    if published is None:
+        return _unavailable()
+    query = trend_query(request.GET, published=published)
+    if not query.is_valid():
+        form = query.parameters.form
+        errors = [
+            (name, str(form.fields[name].label or "") if name in form.fields else "", messages)
+            for name, messages in form.errors.items()
+        ]
+        html = render_to_string("benchmarks/embed_base.html", {"errors": errors})
+        response = HttpResponse(html, status=400)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def body() -> str:
+        cohort_ = query.parameters.cohort()
+        found = answers.trend(published, metric=query.metric, cohort=cohort_)
+        currency = vocab.CURRENCY_BY_COUNTRY[cohort_.country]
+        points = [
+            charts.TrendPoint(
+                year=cell.year,
+                p50=cell.p50,
+                low=cell.median_ci_low,
+                high=cell.median_ci_high,
+                n=cell.n,
+            )
+            for cell in found.cells
+        ]
+        parameters: dict[str, Any] = {**cohort_.as_dict(), "metric": query.figure}
+        if query.metric == Metric.SALARY_BASE:
+            parameters["basis"] = "base"
+        context = {
+            "published": published,
+            "min_cohort": MIN_COHORT,
+            "metric_title": METRIC_TITLES[query.metric],
+            "country_label": vocab.COUNTRY.label(cohort_.country),
+            "cohort_labels": _cohort_labels(cohort_),
+            "cells": found.cells,
+            "chart": charts.trend_chart(points, currency=currency, width=CHART_WIDTH)
+            if points
+            else "",
+            "explorer_url": f"{reverse('benchmarks-trends')}?{urlencode(parameters)}",
+        }
+        return render_to_string("benchmarks/embed_trend.html", context)
+
+    parts = (query.metric, tuple(sorted(query.parameters.cohort().as_dict().items())))
+    return _respond(request, published, page="embed-trend", parts=parts, body=body)
+
+
 # --- What the explorer shows: the embed codes and the share card's meta tags -----------------
 
 
@@ -371,8 +425,8 @@ def report_chart_codes(
     A report chart is the edition's national cohort broken down by one
     dimension (`by`), or, with `by="under"`, the freelancers' shares under each
     day rate, or with `by="missions"` / `"kpis"` the share doing each mission or
-    reporting on each indicator. The change between editions has no embed page:
-    no code.
+    reporting on each indicator; with `by="year"`, the median in each edition
+    (the trend embed).
     """
     figure = DAY_RATE if metric == Metric.DAY_RATE else SALARY
     cohort = Cohort(country=country, year=year)
@@ -382,6 +436,19 @@ def report_chart_codes(
         )
         by_label = str(SHARES_LABEL).lower()
         rows = len(DAY_RATE_THRESHOLDS)
+    elif by == "year":
+        trend_parameters = {"metric": figure, "country": country}
+        return [
+            _embed_code(
+                request,
+                reverse("embed-trend"),
+                trend_parameters,
+                title=gettext("Chart of the median by edition"),
+                height=CHART_FRAME_BASE + CHART_FRAME_ROW * 3,
+                frame_title=gettext("%(figure)s by edition (cmbench)")
+                % {"figure": METRIC_TITLES[Metric(metric)]},
+            )
+        ]
     elif by in SHARE_VOCABULARIES:
         parameters = explorer_parameters(figure=figure, metric=Metric(metric), cohort=cohort, by=by)
         by_label = str(SHARE_TITLES[by]).lower()

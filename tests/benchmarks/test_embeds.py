@@ -233,6 +233,31 @@ def test_the_chart_embed_draws_the_share_doing_each_mission_most_common_first(
     assert "Share doing each mission" in text_of(response)
 
 
+def test_the_trend_embed_gives_each_editions_published_median(
+    published: Published, client: Client
+) -> None:
+    response = client.get("/en/embed/benchmarks/trend/", {"metric": "salary", "country": "FR"})
+
+    assert response.status_code == 200
+    assert_frameable_and_cookie_free(response)
+    found = answers.trend(
+        api_fixtures_published(published),
+        metric=Metric.SALARY,
+        cohort=Cohort(country="FR", year=None),
+    )
+    assert found.cells
+    rows = re.findall(
+        r'<tr><th scope="row">(\d{4})</th><td>([^<]+)</td><td>([^<]+) <span',
+        response.content.decode(),
+    )
+    with translation.override("en"):
+        assert [(int(y), html.unescape(n), html.unescape(m)) for y, n, m in rows] == [
+            (cell.year, str(cell.n), money_text(cell.p50, cell.currency)) for cell in found.cells
+        ]
+    bad = client.get("/en/embed/benchmarks/trend/", {"country": "XX"})
+    assert bad.status_code == 400 and "country" in text_of(bad)
+
+
 def test_a_bad_query_is_a_small_400_page_naming_the_field_in_the_readers_language(
     published: Published, client: Client
 ) -> None:

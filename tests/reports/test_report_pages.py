@@ -374,8 +374,15 @@ def test_each_pay_chart_offers_the_embed_code_of_its_own_embed_page(
     for src in sources:
         queries[urlsplit(src).path].append(dict(parse_qsl(urlsplit(src).query)))
     charts = queries.pop("/en/embed/benchmarks/chart/")
+    trends = queries.pop("/en/embed/benchmarks/trend/")
 
-    assert not queries  # every code points to a chart embed
+    assert not queries  # every code points to a chart or a trend embed
+    assert {"metric": "salary", "country": "FR"} in trends
+    assert {"metric": "day-rate", "country": "FR"} in trends
+    for query in trends:
+        answer = client.get("/en/embed/benchmarks/trend/", query)
+        assert answer.status_code == 200, query
+        assert "frame-ancestors *" in answer["Content-Security-Policy"]
     assert {query["by"] for query in charts if query["metric"] == "salary"} == {
         *PAY_DIMENSIONS,
         "missions",

@@ -184,7 +184,8 @@ class UnusualAmount:
     the respondent may have meant, one that trips no bound, and `suggestion_kind`
     says how it was guessed: "thousands" (35 for 35 000), "monthly" (12 monthly
     payments), "hourly" (7 hours of an hourly rate) or "zero" (one zero too
-    many); both are empty when no guess passes.
+    many); both are empty when no guess passes. `country` is the answer's
+    country, whose bounds they are.
     """
 
     flag: str
@@ -196,6 +197,8 @@ class UnusualAmount:
     full_time: int | None = None
     suggestion: int | None = None
     suggestion_kind: str = ""
+    # The answer's country: its bounds are its own (surveys.rules.sanity_bounds).
+    country: str = ""
 
 
 # For each flag, the guesses tried in order: (kind, the amount it gives).
@@ -270,6 +273,7 @@ def unusual_amounts(answers: dict[str, Any], *, legal_minimum: int | None) -> li
                 full_time=full_time,
                 suggestion=suggestion,
                 suggestion_kind=kind,
+                country=answers["country"],
             )
         )
     return found

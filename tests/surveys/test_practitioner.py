@@ -20,8 +20,10 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from benchmarks.models import Cell, Metric, Snapshot
+from benchmarks.present.formatting import money_text
 from benchmarks.read import lookup
 from surveys import vocabulary as vocab
 from surveys.models import Edition, SurveyResponse
@@ -254,6 +256,19 @@ class TestAnUnusualAmount:
         page = text(response)
         for sentence in sentences:
             assert sentence in page
+        assert SurveyResponse.objects.count() == 0
+
+    def test_a_swiss_day_rate_is_held_to_switzerlands_floor_in_francs(
+        self, client: Client, edition: Edition
+    ) -> None:
+        data = form_data(status="freelance", day_rate=200, country="CH", region="CH-AG")
+
+        page = text(send(client, data))
+
+        with translation.override("en"):
+            amount, floor = money_text(200, "CHF"), money_text(315, "CHF")
+        assert f"{amount}, under {floor} a day, the floor set for this country's pay level." in page
+        assert "French freelance platform" not in page
         assert SurveyResponse.objects.count() == 0
 
     def test_the_api_keeps_storing_an_unusual_amount_at_once_flagged(

@@ -10,6 +10,7 @@ renders the same "too few answers" block whether it is small or empty.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -468,7 +469,9 @@ def shared_page(
             cache.set(key, page, FRAGMENT_CACHE_SECONDS)
         if remembered:
             if len(_page_memo) >= PAGE_MEMO_SIZE:
-                del _page_memo[next(iter(_page_memo))]
+                # Another thread of this worker may change the memo meanwhile.
+                with contextlib.suppress(KeyError, RuntimeError, StopIteration):
+                    del _page_memo[next(iter(_page_memo))]
             _page_memo[key] = page
     return HttpResponse(_personalized(page, request))
 

@@ -54,11 +54,11 @@ from benchmarks.present.pages import (
     FRAGMENT_CACHE_SECONDS,
     METRIC_TITLES,
     SHARE_VOCABULARIES,
-    _box_rows,
-    _breakdown_rows,
-    _cohort_labels,
-    _fragment_key,
+    box_rows,
+    breakdown_rows,
+    cohort_labels,
     family_share_bars,
+    fragment_key,
     published_or_none,
     under_share_bars,
 )
@@ -183,7 +183,7 @@ def _cohort_context(published: PublishedSnapshot, embed: EmbedQuery) -> dict[str
         "metric_title": METRIC_TITLES[query.metric],
         "country_label": vocab.COUNTRY.label(cohort.country),
         "year": cohort.year,
-        "cohort_labels": _cohort_labels(cohort),
+        "cohort_labels": cohort_labels(cohort),
         "explorer_url": explorer_link(embed),
     }
 
@@ -200,7 +200,7 @@ def _respond(
     etag, seconds = embed_validators(published)
     response = get_conditional_response(request, etag=etag, last_modified=seconds)
     if response is None:
-        key = _fragment_key(page, published, parts)
+        key = fragment_key(page, published, parts)
         html = cache.get(key)
         if html is None:
             html = body()
@@ -281,14 +281,14 @@ def chart_context(
     context.update(cell=found.parent, by_label=DIMENSION_LABELS[query.by])
     if found.parent is None:
         return context
-    rows, missing = _breakdown_rows(list(found.children), by=query.by, country=cohort_.country)
+    rows, missing = breakdown_rows(list(found.children), by=query.by, country=cohort_.country)
     return context | {
         "chart_title": gettext("By %(dimension)s")
         % {"dimension": str(DIMENSION_LABELS[query.by]).lower()},
         "rows": rows,
         "missing": missing,
         "chart": charts.box_plot(
-            _box_rows(found.parent, rows),
+            box_rows(found.parent, rows),
             currency=found.parent.currency,
             width=width,
             median_label=gettext("median"),
@@ -355,7 +355,7 @@ def trend(request: HttpRequest) -> HttpResponse:
             "min_cohort": MIN_COHORT,
             "metric_title": METRIC_TITLES[query.metric],
             "country_label": vocab.COUNTRY.label(cohort_.country),
-            "cohort_labels": _cohort_labels(cohort_),
+            "cohort_labels": cohort_labels(cohort_),
             "cells": found.cells,
             "chart": charts.trend_chart(points, currency=currency, width=CHART_WIDTH)
             if points
@@ -493,7 +493,7 @@ def explorer_sharing(
         figure=query.figure, metric=query.metric, cohort=cohort_, by=query.by
     )
     labels = [str(vocab.COUNTRY.label(cohort_.country)), str(cohort_.year)]
-    labels += [f"{dimension}: {level}" for dimension, level in _cohort_labels(cohort_)]
+    labels += [f"{dimension}: {level}" for dimension, level in cohort_labels(cohort_)]
     image = f"{reverse('share-cohort')}?{urlencode(parameters)}"
     return {
         "title": f"{METRIC_TITLES[query.metric]} · {' · '.join(labels)}",

@@ -102,7 +102,7 @@ def level_label(dimension: str, code: str) -> str:
     return vocabulary.label(code) if vocabulary is not None and code in vocabulary else code
 
 
-def _cohort_labels(cohort: Cohort) -> list[tuple[Any, str]]:
+def cohort_labels(cohort: Cohort) -> list[tuple[Any, str]]:
     """(dimension label, level label) of each filter of a cohort, for the page's headings."""
     return [
         (DIMENSION_LABELS[dimension], level_label(dimension, code))
@@ -208,7 +208,7 @@ def breakdown_levels(children: list[Cell], *, by: str, country: str) -> list[Bre
     ]
 
 
-def _breakdown_rows(
+def breakdown_rows(
     children: list[Cell], *, by: str, country: str
 ) -> tuple[list[BreakdownRow], list[str]]:
     """The published levels of a breakdown, and the labels of the others ("too few answers")."""
@@ -218,7 +218,7 @@ def _breakdown_rows(
     return rows, missing
 
 
-def _box_rows(parent: Cell, rows: list[BreakdownRow]) -> list[charts.BoxRow]:
+def box_rows(parent: Cell, rows: list[BreakdownRow]) -> list[charts.BoxRow]:
     box = charts.BoxRow.of_cell
 
     return [
@@ -310,7 +310,7 @@ def _explorer_results(query: ExplorerQuery, published: PublishedSnapshot) -> dic
         parameters["basis"] = "base"
     results: dict[str, Any] = {
         "cohort": cohort,
-        "cohort_labels": _cohort_labels(cohort),
+        "cohort_labels": cohort_labels(cohort),
         "country_label": vocab.COUNTRY.label(cohort.country),
         "figure": query.figure,
         "metric": query.metric,
@@ -332,8 +332,8 @@ def _explorer_results(query: ExplorerQuery, published: PublishedSnapshot) -> dic
     )
     if parent is None:
         return results
-    rows, missing = _breakdown_rows(children, by=by, country=cohort.country)
-    boxes = _box_rows(parent, rows)
+    rows, missing = breakdown_rows(children, by=by, country=cohort.country)
+    boxes = box_rows(parent, rows)
     median = gettext("median")
     results.update(
         rows=rows,
@@ -389,11 +389,11 @@ def explorer(request: HttpRequest) -> HttpResponse:
     # whole page for visitors with nothing of their own on it (`_shareable`).
     as_fragment = request.GET.get("fragment") == "explorer"
     shareable = not as_fragment and _shareable(request)
-    page_key = _fragment_key("explorer-page", published, query.cache_parts())
+    page_key = fragment_key("explorer-page", published, query.cache_parts())
     if shareable and (page := cache.get(page_key)) is not None:
         return HttpResponse(_personalized(page, request))
     # A shared page holds its fragment: the fragment alone is kept for the others.
-    key = _fragment_key("explorer", published, query.cache_parts())
+    key = fragment_key("explorer", published, query.cache_parts())
     fragment = None if shareable else cache.get(key)
     if fragment is None:
         context = _explorer_context(query, published, results=_explorer_results(query, published))
@@ -512,7 +512,7 @@ def _explorer_context(
     )
 
 
-def _fragment_key(page: str, published: PublishedSnapshot, parts: tuple[Any, ...]) -> str:
+def fragment_key(page: str, published: PublishedSnapshot, parts: tuple[Any, ...]) -> str:
     """A cache key of a page fragment: the snapshot (as published), the language, the query."""
     snapshot = published.snapshot
     stamp = snapshot.published_at.isoformat() if snapshot.published_at else ""
@@ -688,7 +688,7 @@ def trends(request: HttpRequest) -> HttpResponse:
         parameters["basis"] = "base"
     context.update(
         results=True,
-        cohort_labels=_cohort_labels(cohort),
+        cohort_labels=cohort_labels(cohort),
         country_label=vocab.COUNTRY.label(cohort.country),
         metric_title=METRIC_TITLES[query.metric],
         editions=editions,

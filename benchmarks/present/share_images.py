@@ -46,10 +46,10 @@ from benchmarks.present.formatting import count_text, money_range_text, money_te
 from benchmarks.present.forms import DIMENSION_LABELS
 from benchmarks.present.pages import (
     METRIC_TITLES,
-    _box_rows,
-    _breakdown_rows,
-    _cohort_labels,
-    _fragment_key,
+    box_rows,
+    breakdown_rows,
+    cohort_labels,
+    fragment_key,
     published_or_none,
 )
 from benchmarks.read import answers
@@ -89,7 +89,7 @@ def svg_to_png(svg: str) -> bytes:
 
 def share_key(kind: str, published: PublishedSnapshot, parts: tuple[Any, ...]) -> str:
     """The cache key of a card: its kind, the snapshot (as published), the language, the query."""
-    return _fragment_key(f"share-{kind}-{CARD_VERSION}", published, parts)
+    return fragment_key(f"share-{kind}-{CARD_VERSION}", published, parts)
 
 
 def wrap(text: str, *, size: float, width: float) -> list[str]:
@@ -221,7 +221,7 @@ def card_svg(
 
 def _cohort_line(cohort: Cohort) -> str:
     parts = [str(vocab.COUNTRY.label(cohort.country)), str(cohort.year)]
-    parts += [f"{dimension}: {level}" for dimension, level in _cohort_labels(cohort)]
+    parts += [f"{dimension}: {level}" for dimension, level in cohort_labels(cohort)]
     return " · ".join(parts)
 
 
@@ -248,11 +248,11 @@ def report_card(published: PublishedSnapshot, year: int) -> str:
     )
     chart = ""
     if found.parent is not None:
-        rows, _missing = _breakdown_rows(
+        rows, _missing = breakdown_rows(
             list(found.children), by="experience", country=cohort.country
         )
         chart = charts.box_plot(
-            _box_rows(found.parent, rows),
+            box_rows(found.parent, rows),
             currency=found.parent.currency,
             width=CHART_DRAWN_WIDTH,
             median_label=gettext("median"),

@@ -391,6 +391,10 @@ LOGGING = {
         # SQL with its parameters (an answer's free text) is logged at DEBUG:
         # never, whatever LOG_LEVEL says (tests/test_logging.py).
         "django.db.backends": {"level": "INFO"},
+        # The PDF renderer narrates each step at INFO (and the report's CSS at
+        # WARNING, muted in reports.pdf): only its errors are worth a line.
+        "weasyprint": {"level": "ERROR"},
+        "weasyprint.progress": {"level": "ERROR"},
     },
 }
 

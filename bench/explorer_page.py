@@ -200,6 +200,88 @@ def uncached_render_ms(path: str, *, repeat: int = 20) -> float:
     return best * 1000
 
 
+def collected_static(scratch_dir: Path) -> tuple[Path, str]:
+    """`collectstatic` into scratch_dir/static as a deployment runs it; (root, the CSS's path)."""
+    from django.core.management import call_command
+    from django.test.utils import override_settings
+
+    static_root = scratch_dir / "static"
+    with override_settings(STATIC_ROOT=static_root):
+        call_command("collectstatic", interactive=False, verbosity=0)
+    manifest = json.loads((static_root / "staticfiles.json").read_text())
+    return static_root, "/static/" + manifest["paths"]["css/site.css"]
+
+
+# Serving files straight from the app directories (no manifest): in-process renders.
+PLAIN_STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+
+def served_loads(
+    name: str,
+    paths: list[str],
+    *,
+    static_root: Path,
+    static_path: str,
+    database_url: str,
+    scratch_dir: Path,
+    options: argparse.Namespace,
+) -> tuple[list[Load], str]:
+    """gunicorn serves the site; wrk loads `paths` (after a warm-up), then the static file.
+
+    Returns the two loads (named `name` and "static file") and which cache served.
+    """
+    pages_script = scratch_dir / "pages.lua"
+    pages_script.write_text(LUA % {"paths": ",\n".join(f'"{p}"' for p in paths)})
+    static_script = scratch_dir / "static.lua"
+    static_script.write_text(LUA % {"paths": f'"{static_path}"'})
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    # Production shares one Redis between app servers (REDIS_URL); without it
+    # each worker has its own memory cache.
+    redis_url = options.redis_url if reachable(options.redis_url) else ""
+    cache = f"Redis {redis_url}" if redis_url else "each worker's memory"
+    environment = {
+        **os.environ,
+        "REDIS_URL": redis_url,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "cmbench.settings",
+        "STATIC_ROOT": str(static_root),
+        "DEBUG": "false",
+        "LOG_LEVEL": "WARNING",
+    }
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            f"--bind=127.0.0.1:{port}",
+            f"--workers={options.workers}",
+            "--worker-class=gthread",
+            f"--threads={options.threads}",
+            "--log-level=warning",
+            "cmbench.wsgi:application",
+        ],
+        cwd=REPO,
+        env=environment,
+    )
+    try:
+        wait_until_up(f"{base}{paths[0]}", server)
+        common = {"connections": options.connections, "threads": options.wrk_threads}
+        if options.warm_up:
+            wrk(base + "/", script=pages_script, seconds=options.warm_up, **common)
+        loads = []
+        for load_name, lua in ((name, pages_script), ("static file", static_script)):
+            load = wrk(base + "/", script=lua, seconds=options.seconds, **common)
+            loads.append(
+                Load(load_name, load.requests, load.seconds, load.p50_ms, load.p95_ms, load.errors)
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return loads, cache
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=30)
@@ -237,68 +319,18 @@ def main(argv: list[str] | None = None) -> None:
             f"{time.perf_counter() - started:.0f} s; {len(paths)} explorer queries, e.g. {paths[1]}"
         )
         scratch_dir = Path(scratch)
-        static_root = scratch_dir / "static"
-        with override_settings(STATIC_ROOT=static_root):
-            call_command("collectstatic", interactive=False, verbosity=0)
-        manifest = json.loads((static_root / "staticfiles.json").read_text())
-        static_path = "/static/" + manifest["paths"]["css/site.css"]
-        with override_settings(
-            STORAGES={
-                "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-                "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-            }
-        ):
+        static_root, static_path = collected_static(scratch_dir)
+        with override_settings(STORAGES=PLAIN_STORAGES):
             miss_ms = uncached_render_ms(paths[1])
-        explorer_script = scratch_dir / "explorer.lua"
-        explorer_script.write_text(LUA % {"paths": ",\n".join(f'"{p}"' for p in paths)})
-        static_script = scratch_dir / "static.lua"
-        static_script.write_text(LUA % {"paths": f'"{static_path}"'})
-
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        # Production shares one Redis between app servers (REDIS_URL); without it
-        # each worker has its own memory cache.
-        redis_url = options.redis_url if reachable(options.redis_url) else ""
-        cache = f"Redis {redis_url}" if redis_url else "each worker's memory"
-        environment = {
-            **os.environ,
-            "REDIS_URL": redis_url,
-            "DATABASE_URL": database_url,
-            "DJANGO_SETTINGS_MODULE": "cmbench.settings",
-            "STATIC_ROOT": str(static_root),
-            "DEBUG": "false",
-            "LOG_LEVEL": "WARNING",
-        }
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                f"--bind=127.0.0.1:{port}",
-                f"--workers={options.workers}",
-                "--worker-class=gthread",
-                f"--threads={options.threads}",
-                "--log-level=warning",
-                "cmbench.wsgi:application",
-            ],
-            cwd=REPO,
-            env=environment,
+        loads, cache = served_loads(
+            "explorer, with filters",
+            paths,
+            static_root=static_root,
+            static_path=static_path,
+            database_url=database_url,
+            scratch_dir=scratch_dir,
+            options=options,
         )
-        try:
-            wait_until_up(f"{base}{paths[0]}", server)
-            common = {"connections": options.connections, "threads": options.wrk_threads}
-            if options.warm_up:
-                wrk(f"{base}{paths[0]}", script=explorer_script, seconds=options.warm_up, **common)
-            loads = []
-            for name, lua in (
-                ("explorer, with filters", explorer_script),
-                ("static file", static_script),
-            ):
-                load = wrk(base + "/", script=lua, seconds=options.seconds, **common)
-                loads.append(
-                    Load(name, load.requests, load.seconds, load.p50_ms, load.p95_ms, load.errors)
-                )
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     report(loads, options, miss_ms=miss_ms, cache=cache)
 
 

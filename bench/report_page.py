@@ -27,10 +27,8 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,16 +37,13 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import REPO, setup_django, temporary_database
+from bench.common import setup_django, temporary_database
 from bench.explorer_page import (
     DEFAULT_REDIS_URL,
-    LUA,
-    Load,
+    PLAIN_STORAGES,
+    collected_static,
     explorer_paths,
-    free_port,
-    reachable,
-    wait_until_up,
-    wrk,
+    served_loads,
 )
 
 
@@ -149,64 +144,18 @@ def main(argv: list[str] | None = None) -> None:
             f"{time.perf_counter() - started:.0f} s; {len(paths)} report pages, e.g. {paths[0]}"
         )
         scratch_dir = Path(scratch)
-        static_root = scratch_dir / "static"
-        with override_settings(STATIC_ROOT=static_root):
-            call_command("collectstatic", interactive=False, verbosity=0)
-        manifest = json.loads((static_root / "staticfiles.json").read_text())
-        static_path = "/static/" + manifest["paths"]["css/site.css"]
-        with override_settings(
-            STORAGES={
-                "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-                "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-            },
-            REPORTS_PDF_DIR=scratch_dir / "reports",
-        ):
+        static_root, static_path = collected_static(scratch_dir)
+        with override_settings(STORAGES=PLAIN_STORAGES, REPORTS_PDF_DIR=scratch_dir / "reports"):
             cold_warm = in_process(options)
-        report_script = scratch_dir / "report.lua"
-        report_script.write_text(LUA % {"paths": ",\n".join(f'"{p}"' for p in paths)})
-        static_script = scratch_dir / "static.lua"
-        static_script.write_text(LUA % {"paths": f'"{static_path}"'})
-
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        redis_url = options.redis_url if reachable(options.redis_url) else ""
-        cache = f"Redis {redis_url}" if redis_url else "each worker's memory"
-        environment = {
-            **os.environ,
-            "REDIS_URL": redis_url,
-            "DATABASE_URL": database_url,
-            "DJANGO_SETTINGS_MODULE": "cmbench.settings",
-            "STATIC_ROOT": str(static_root),
-            "DEBUG": "false",
-            "LOG_LEVEL": "WARNING",
-        }
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                f"--bind=127.0.0.1:{port}",
-                f"--workers={options.workers}",
-                "--worker-class=gthread",
-                f"--threads={options.threads}",
-                "--log-level=warning",
-                "cmbench.wsgi:application",
-            ],
-            cwd=REPO,
-            env=environment,
+        loads, cache = served_loads(
+            "report",
+            paths,
+            static_root=static_root,
+            static_path=static_path,
+            database_url=database_url,
+            scratch_dir=scratch_dir,
+            options=options,
         )
-        try:
-            wait_until_up(f"{base}{paths[0]}", server)
-            common = {"connections": options.connections, "threads": options.wrk_threads}
-            if options.warm_up:
-                wrk(base + "/", script=report_script, seconds=options.warm_up, **common)
-            loads = []
-            for name, lua in (("report", report_script), ("static file", static_script)):
-                load = wrk(base + "/", script=lua, seconds=options.seconds, **common)
-                loads.append(
-                    Load(name, load.requests, load.seconds, load.p50_ms, load.p95_ms, load.errors)
-                )
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
 
     report, static = loads
     print(

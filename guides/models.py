@@ -9,13 +9,11 @@ the published snapshot when the page is shown.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from guides.revisions import Revision, content_of
+from guides.revisions import Revision, Revisioned
 
 # What a revision keeps of a guide: everything an editor writes.
 CONTENT_FIELDS = ("title_fr", "title_en", "summary_fr", "summary_en", "body_fr", "body_en")
@@ -28,7 +26,7 @@ class GuideQuerySet(models.QuerySet["Guide"]):
         return self.filter(is_published=True).order_by("position", "slug")
 
 
-class Guide(models.Model):
+class Guide(Revisioned):
     """A guide to a role (`roles` non-empty: its live figures and interviews) or to a topic."""
 
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
@@ -45,15 +43,6 @@ class Guide(models.Model):
     body_fr = models.TextField(_("body (French, Markdown)"), blank=True)
     body_en = models.TextField(_("body (English, Markdown)"), blank=True)
     is_published = models.BooleanField(_("published"), default=True)
-    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("updated by"),
-    )
 
     objects = GuideQuerySet.as_manager()
 
@@ -69,10 +58,6 @@ class Guide(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("guide-detail", kwargs={"slug": self.slug})
-
-    def content(self) -> dict[str, str]:
-        """What an editor wrote, by field name (CONTENT_FIELDS)."""
-        return content_of(self)
 
     def language_for(self, language: str) -> str:
         """The language a reader of `language` is shown: that one if written, else the other."""

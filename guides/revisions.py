@@ -31,6 +31,33 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+class Revisioned(models.Model):
+    """What an editor writes and keeps revisions of: who changed it last, and when.
+
+    A subclass names its content fields in `CONTENT_FIELDS` and gets its
+    `revisions` from a `Revision` subclass pointing back to it.
+    """
+
+    CONTENT_FIELDS: ClassVar[tuple[str, ...]]
+
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        abstract = True
+
+    def content(self) -> dict[str, str]:
+        """What an editor wrote, by field name (CONTENT_FIELDS)."""
+        return content_of(self)
+
+
 class Revision(models.Model):
     """One saved version of an editor's text, with who saved it and when; never changed after."""
 

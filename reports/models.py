@@ -10,13 +10,11 @@ only once published, and every saved version is kept as a revision
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from guides.revisions import Revision, content_of
+from guides.revisions import Revision, Revisioned
 
 # What a revision keeps of a text: everything an editor writes.
 CONTENT_FIELDS = ("body_fr", "body_en")
@@ -50,7 +48,7 @@ class ReportTextQuerySet(models.QuerySet["ReportText"]):
         return self.filter(year=year)
 
 
-class ReportText(models.Model):
+class ReportText(Revisioned):
     """An editor's introduction or commentary of one section of one edition's report."""
 
     year = models.PositiveSmallIntegerField(
@@ -60,15 +58,6 @@ class ReportText(models.Model):
     body_fr = models.TextField(_("text (French, Markdown)"), blank=True)
     body_en = models.TextField(_("text (English, Markdown)"), blank=True)
     is_published = models.BooleanField(_("published"), default=False)
-    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("updated by"),
-    )
 
     objects = ReportTextQuerySet.as_manager()
 
@@ -84,10 +73,6 @@ class ReportText(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} · {self.get_section_display()}"
-
-    def content(self) -> dict[str, str]:
-        """What an editor wrote, by field name (CONTENT_FIELDS)."""
-        return content_of(self)
 
     def body_in(self, language: str) -> str:
         """The text in `language` ("fr" or "en"); "" when that language is not written."""

@@ -34,8 +34,6 @@ from benchmarks.models import Cell, Metric
 from benchmarks.present import charts
 from benchmarks.present.formatting import (
     decimal_text,
-    signed_money_text,
-    signed_percent_text,
 )
 from benchmarks.present.forms import DIMENSION_LABELS
 from benchmarks.present.pages import (
@@ -44,6 +42,7 @@ from benchmarks.present.pages import (
     NARROW,
     WIDE,
     breakdown_levels,
+    change_text,
     under_share_bars,
 )
 from benchmarks.present.pages import level_label as dimension_level_label
@@ -208,20 +207,6 @@ def _shares_part(
     return {"metric": str(Metric.SALARY), "by": family, "rows": rows, **_share_bars(bars)}
 
 
-def _change_words(change: answers.ChangeInterval, currency: str) -> dict[str, Any]:
-    """One change of the median and its 95 % interval, written (as on the trends page)."""
-    return {
-        "amount": signed_money_text(change.absolute, currency),
-        "low": signed_money_text(change.low, currency),
-        "high": signed_money_text(change.high, currency),
-        "percent": signed_percent_text(change.percent),
-        "percent_low": signed_percent_text(change.percent_low),
-        "percent_high": signed_percent_text(change.percent_high),
-        # "rise", "fall", or None when the interval includes 0 (no clear change).
-        "direction": None if not change.clear else "rise" if change.low > 0 else "fall",
-    }
-
-
 def change_part(published: PublishedSnapshot, *, year: int, metric: str) -> dict[str, Any]:
     """The median in every edition up to `year`, and its change since the previous edition."""
     found = answers.trend(
@@ -245,10 +230,8 @@ def change_part(published: PublishedSnapshot, *, year: int, metric: str) -> dict
         "title": METRIC_TITLES[Metric(metric)],
         "cells": [edition.cell for edition in editions if edition.cell is not None],
         "change": change,
-        "nominal": _change_words(change.nominal, currency) if change else None,
-        "constant": _change_words(change.constant, currency)
-        if change and change.constant
-        else None,
+        "nominal": change_text(change.nominal, currency) if change else None,
+        "constant": change_text(change.constant, currency) if change and change.constant else None,
         "currency": currency,
     }
     if len(points) > 1:

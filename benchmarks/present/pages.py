@@ -618,7 +618,7 @@ def _estimate_result(parameters: Any, published: PublishedSnapshot) -> dict[str,
     return result
 
 
-def _change_text(change: answers.ChangeInterval, currency: str) -> dict[str, Any]:
+def change_text(change: answers.ChangeInterval, currency: str) -> dict[str, Any]:
     """One change and its 95 % interval, written for the trends page."""
     return {
         "amount": signed_money_text(change.absolute, currency),
@@ -638,10 +638,8 @@ def _trend_changes(found: answers.Trend, currency: str) -> list[dict[str, Any]]:
         {
             "from_year": change.from_year,
             "to_year": change.to_year,
-            "nominal": _change_text(change.nominal, currency),
-            "constant": None
-            if change.constant is None
-            else _change_text(change.constant, currency),
+            "nominal": change_text(change.nominal, currency),
+            "constant": None if change.constant is None else change_text(change.constant, currency),
         }
         for change in found.changes
     ]

@@ -87,6 +87,12 @@ class RequestLanguageMixin:
             self.speak_the_requests_language(request)
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
 
+    def throttled(self, request: Request, wait: float | None) -> None:
+        # DRF writes the 429's message when it raises, before `handle_exception`.
+        if self.language_on_demand:
+            self.speak_the_requests_language(request)
+        super().throttled(request, wait)  # type: ignore[misc]
+
     def handle_exception(self, exc: Exception) -> HttpResponseBase:
         if self.language_on_demand:
             self.speak_the_requests_language(self.request)  # type: ignore[attr-defined]

@@ -20,10 +20,12 @@ open a full new allowance at the start of the next, as plain fixed windows
 would (up to twice the limit in a few seconds). A refused request gives its
 count back at once, so refusals never lengthen the wait, as in DRF.
 
-Atomic where the cache is: Redis (production: shared by every app server;
-one round trip, INCR + EXPIRE + GET in a pipeline) and local memory (Django
-locks it; one process only). Django's database and file caches increment by a
-read and a write: do not count limits there.
+Atomic wherever counts are kept: in Redis when the cache is Redis
+(production: shared by every app server; one round trip, INCR + EXPIRE + GET
+in a pipeline), otherwise in the process itself (`LocalCounts`, under a lock:
+development and tests, one process, as the settings' local-memory cache
+would count; `forget_local_counts` empties it as `cache.clear()` empties
+Redis's).
 
 Keys hold only what the caller gives (a scope and the salted, rotating hash of
 the client, DESIGN.md privacy rule 10) and the window's number; each lives two
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import threading
 import time
 from dataclasses import dataclass
 
@@ -41,9 +44,6 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
 from cmbench import metrics
-
-# Attempts at add-then-incr when the key expires in between (local memory only).
-_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -73,8 +73,16 @@ def hit(key: str, *, limit: int, window_seconds: int, now: float | None = None) 
     previous_counter = f"{key}:{int(number) - 1}"
     # The counter must outlive its window by one more: it is then the previous one.
     timeout = max(1, math.ceil((number + 2) * window - now))
-    count, previous = _increment(counter, previous_counter, timeout=timeout)
     previous_weight = 1 - elapsed / window
+    # The previous window let at most `limit` requests through: while this
+    # window's count is within `limit * (1 - previous_weight)`, the request
+    # passes whatever that count was, and local memory is not asked for it.
+    count, previous = _increment(
+        counter,
+        previous_counter,
+        timeout=timeout,
+        previous_needed_above=limit - limit * previous_weight,
+    )
     if count + previous * previous_weight <= limit:
         return Hit(allowed=True, retry_after=0, counter=counter)
     _decrement(counter)
@@ -101,20 +109,81 @@ def release(counted: Hit) -> None:
         _decrement(counted.counter)
 
 
-def _increment(counter: str, previous_counter: str, *, timeout: int) -> tuple[int, int]:
-    """(count of `counter` after adding this request, count of `previous_counter`)."""
+class LocalCounts:
+    """The counters of one process, for a site whose cache is not Redis (development, tests).
+
+    What the local-memory cache of the settings would do with them — counts
+    atomic under a lock, each counter gone `timeout` seconds after it was
+    started — without pickling an int and checking memcached's key rules on
+    every request: every API read is counted. Expired counters are swept at
+    most once a minute.
+    """
+
+    SWEEP_SECONDS = 60.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        # counter -> [count, monotonic time it expires]
+        self._counts: dict[str, list[float]] = {}
+        self._next_sweep = 0.0
+
+    def increment(
+        self, counter: str, previous_counter: str, *, timeout: int, previous_needed_above: float
+    ) -> tuple[int, int]:
+        now = time.monotonic()
+        with self._lock:
+            if now >= self._next_sweep:
+                self._sweep(now)
+            entry = self._counts.get(counter)
+            if entry is None or entry[1] <= now:
+                entry = self._counts[counter] = [0, now + timeout]
+            entry[0] += 1
+            count = int(entry[0])
+            if count <= previous_needed_above:
+                return count, 0
+            previous = self._counts.get(previous_counter)
+            return count, int(previous[0]) if previous is not None and previous[1] > now else 0
+
+    def decrement(self, counter: str) -> None:
+        with self._lock:
+            entry = self._counts.get(counter)
+            # A counter that expired meanwhile has nothing left to give back.
+            if entry is not None and entry[1] > time.monotonic():
+                entry[0] -= 1
+
+    def clear(self) -> None:
+        with self._lock:
+            self._counts.clear()
+
+    def _sweep(self, now: float) -> None:
+        for counter in [counter for counter, entry in self._counts.items() if entry[1] <= now]:
+            del self._counts[counter]
+        self._next_sweep = now + self.SWEEP_SECONDS
+
+
+_local_counts = LocalCounts()
+
+
+def forget_local_counts() -> None:
+    """Empty this process's counters (tests, like `cache.clear()` for Redis's)."""
+    _local_counts.clear()
+
+
+def _increment(
+    counter: str, previous_counter: str, *, timeout: int, previous_needed_above: float
+) -> tuple[int, int]:
+    """(count of `counter` after adding this request, count of `previous_counter`).
+
+    In this process, the previous count is read only when this one is above
+    `previous_needed_above` (0 stands for it otherwise); Redis reads it in the
+    same round trip anyway.
+    """
     cache = caches["default"]
     if isinstance(cache, RedisCache):
         return _increment_redis(cache, counter, previous_counter, timeout=timeout)
-    for _attempt in range(_ATTEMPTS):
-        try:
-            count = cache.incr(counter)
-        except ValueError:
-            # No counter yet (or it expired just now): start it at 0, then count.
-            cache.add(counter, 0, timeout=timeout)
-            continue
-        return int(count), int(cache.get(previous_counter) or 0)
-    raise RuntimeError(f"The rate-limit counter {counter} kept expiring while counted.")
+    return _local_counts.increment(
+        counter, previous_counter, timeout=timeout, previous_needed_above=previous_needed_above
+    )
 
 
 def _increment_redis(
@@ -140,9 +209,13 @@ def _increment_redis(
 
 
 def _decrement(counter: str) -> None:
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        _local_counts.decrement(counter)
+        return
     # A counter that expired meanwhile has nothing left to give back.
     with contextlib.suppress(ValueError):
-        caches["default"].decr(counter)
+        cache.decr(counter)
 
 
 def _seconds_until_allowed(

@@ -35,6 +35,11 @@ READ_SCOPE = "anon_read"
 WITHDRAW_SCOPE = "withdraw"
 
 
+# An HttpRequest's attribute: {scope: limits.Hit} of a request counted before
+# DRF's view ran (`count_request`); DRF's throttle reads it rather than count again.
+COUNTED = "_cmbench_throttle_counted"
+
+
 class ClientRateThrottle(ScopedRateThrottle):
     """DRF's ScopedRateThrottle (rate from the view's `throttle_scope`), keyed on the client.
 
@@ -60,19 +65,32 @@ class ClientRateThrottle(ScopedRateThrottle):
 
     def allow_request(self, request: Request | HttpRequest, view: Any) -> bool:
         self.scope = getattr(view, self.scope_attr, None)
-        if not self.scope:
+        counted = self.count(request)
+        if counted is None:
             return True
+        self._retry_after = None if counted.allowed else counted.retry_after
+        return counted.allowed
+
+    def count(self, request: Request | HttpRequest) -> limits.Hit | None:
+        """`request`'s count under this throttle's scope (None: the scope has no limit).
+
+        Counted once per request: a count already made in front of DRF's view
+        (`count_request`) is read back, not made again.
+        """
+        if not self.scope:
+            return None
+        counted: limits.Hit | None = getattr(request, COUNTED, {}).get(self.scope)
+        if counted is not None:
+            return counted
         self.rate = self.get_rate()
         if self.rate is None:
-            return True
+            return None
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        counted = limits.hit(
-            self.get_cache_key(request, view),
+        return limits.hit(
+            self.get_cache_key(request, None),
             limit=self.num_requests,
             window_seconds=self.duration,
         )
-        self._retry_after = None if counted.allowed else counted.retry_after
-        return counted.allowed
 
     def wait(self) -> float | None:
         """Seconds until this client may try again (DRF puts it in Retry-After)."""
@@ -90,3 +108,20 @@ def page_throttle_wait(request: HttpRequest, *, scope: str) -> int | None:
     if throttle.allow_request(request, view):
         return None
     return throttle.wait() or 1
+
+
+def count_request(request: HttpRequest, *, scope: str | None) -> bool:
+    """Count `request` against `scope`'s rate now: True while within it.
+
+    For a plain view in front of a DRF view of the same scope
+    (`benchmarks.present.api.answer_memo`): the verdict stays on the request,
+    and DRF's throttle, if the request reaches it, reads it there instead of
+    counting the request a second time (a refusal then gets DRF's 429).
+    """
+    throttle = ClientRateThrottle()
+    throttle.scope = scope
+    counted = throttle.count(request)
+    if counted is None:
+        return True
+    request.__dict__.setdefault(COUNTED, {})[scope] = counted
+    return counted.allowed

@@ -15,6 +15,8 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
+from cmbench import limits
+
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     """WhiteNoise warns at every request handler's start when STATIC_ROOT is missing
@@ -22,11 +24,17 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
 
+def forget_counts() -> None:
+    """Every rate limit back to zero: the cache (Redis's counters) and this process's counters."""
+    cache.clear()
+    limits.forget_local_counts()
+
+
 @pytest.fixture(autouse=True)
 def _fast_hasher_and_clean_cache(settings_override: None) -> Iterator[None]:
-    cache.clear()
+    forget_counts()
     yield
-    cache.clear()
+    forget_counts()
 
 
 @pytest.fixture

@@ -322,11 +322,13 @@ SPECTACULAR_SETTINGS = {
 
 # Public reads of the published snapshot (benchmarks.read.lookup): a worker keeps
 # the current snapshot this many seconds before asking again, and remembers up
-# to this many cells it served (a published cell never changes). Lookups use
+# to this many cells it served (a published cell never changes), and this many
+# rendered cohort answers of the API (about 1.5 kB each). Lookups use
 # prepared statements on PostgreSQL; turn them off behind a transaction-mode
 # pooler that cannot hold them (PgBouncer before 1.21).
 BENCHMARKS_SNAPSHOT_TTL = env_int("BENCHMARKS_SNAPSHOT_TTL", 5)
 BENCHMARKS_CELL_MEMO_SIZE = env_int("BENCHMARKS_CELL_MEMO_SIZE", 20_000)
+BENCHMARKS_ANSWER_MEMO_SIZE = env_int("BENCHMARKS_ANSWER_MEMO_SIZE", 10_000)
 BENCHMARKS_PREPARED_LOOKUPS = env_bool("BENCHMARKS_PREPARED_LOOKUPS", True)
 
 # Survey defences (DESIGN.md privacy rule 6): a form filled faster than this is

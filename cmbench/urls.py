@@ -8,8 +8,6 @@ from benchmarks.present.api.views import ApiDocsView
 from cmbench import health, metrics
 
 api_patterns = [
-    # First: cohort lookups are the API's most frequent requests.
-    path("benchmarks/", include("benchmarks.present.api.urls")),
     path("", include("surveys.api.urls")),
     path("interviews/", include("interviews.api")),
     path("guides/", include("guides.api")),
@@ -20,6 +18,8 @@ api_patterns = [
 ]
 
 urlpatterns = [
+    # First, one level deep: cohort lookups are the site's most frequent requests.
+    path("api/v1/benchmarks/", include("benchmarks.present.api.urls")),
     path("healthz", health.healthz, name="healthz"),
     # Operators' metrics: a 404 unless METRICS_ENABLED, never anonymous (cmbench.metrics).
     path("metrics", metrics.metrics_view, name="metrics"),

@@ -80,7 +80,7 @@ def cell_lookup(
         mission,
         mission_done,
     )
-    if _in_transaction():
+    if in_transaction():
         return _read_cell(key)
     return _remembered_cell(key)
 
@@ -336,7 +336,7 @@ def _read_published_snapshot() -> PublishedSnapshot | None:
     return PublishedSnapshot(snapshot=snapshot, years=tuple(years), pooled_countries=countries)
 
 
-def _in_transaction() -> bool:
+def in_transaction() -> bool:
     return bool(connections[router.db_for_read(Snapshot)].in_atomic_block)
 
 
@@ -351,7 +351,7 @@ def published_snapshot() -> PublishedSnapshot | None:
     have just published one that no other connection can see yet.
     """
     global _published_memo
-    if _in_transaction():
+    if in_transaction():
         return _read_published_snapshot()
     ttl = float(getattr(settings, "BENCHMARKS_SNAPSHOT_TTL", 5))
     now = time.monotonic()
@@ -363,6 +363,16 @@ def published_snapshot() -> PublishedSnapshot | None:
     return published
 
 
+# Memos kept outside the read lane of what it reads (the API's rendered answers):
+# dropped with its own (`also_forget`).
+_other_memos: list[Callable[[], None]] = []
+
+
+def also_forget(clear: Callable[[], None]) -> None:
+    """Call `clear` whenever this process forgets the published snapshot and its cells."""
+    _other_memos.append(clear)
+
+
 def forget_published_snapshot(**_signal: object) -> None:
     """Drop this process's memos of the current snapshot and its cells (after a publish)."""
     global _published_memo
@@ -370,6 +380,8 @@ def forget_published_snapshot(**_signal: object) -> None:
     _remembered_cell.cache_clear()
     _shared_cells.clear()
     cell_memo.clear()
+    for clear in _other_memos:
+        clear()
 
 
 def breakdown_with_parent(

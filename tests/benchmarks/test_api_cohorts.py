@@ -297,7 +297,7 @@ def test_a_worker_reads_the_current_snapshot_once_per_few_seconds(
     published: Published, monkeypatch: pytest.MonkeyPatch, settings, django_assert_num_queries
 ) -> None:
     # Outside a transaction, as under gunicorn (a test runs inside one).
-    monkeypatch.setattr(lookup, "_in_transaction", lambda: False)
+    monkeypatch.setattr(lookup, "in_transaction", lambda: False)
     lookup.forget_published_snapshot()
     settings.BENCHMARKS_SNAPSHOT_TTL = 60
     with django_assert_num_queries(1):
@@ -321,7 +321,7 @@ def test_a_worker_reads_the_current_snapshot_once_per_few_seconds(
 def test_a_worker_remembers_the_cells_it_served(
     published: Published, monkeypatch: pytest.MonkeyPatch, client: Client, django_assert_num_queries
 ) -> None:
-    monkeypatch.setattr(lookup, "_in_transaction", lambda: False)
+    monkeypatch.setattr(lookup, "in_transaction", lambda: False)
     lookup.forget_published_snapshot()
     query = {"experience": "6-9", "region": "FR-BRE"}
     first = client.get(f"{API}/day-rates/", query)

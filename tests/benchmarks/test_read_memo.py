@@ -19,7 +19,7 @@ API = "/api/v1/benchmarks"
 @pytest.fixture
 def as_a_worker(monkeypatch: pytest.MonkeyPatch) -> object:
     """Outside a transaction, as under gunicorn (a test runs inside one); memos empty."""
-    monkeypatch.setattr(lookup, "_in_transaction", lambda: False)
+    monkeypatch.setattr(lookup, "in_transaction", lambda: False)
     lookup.forget_published_snapshot()
     yield None
     lookup.forget_published_snapshot()

@@ -65,21 +65,24 @@ def smoothed(cells: pd.DataFrame) -> pd.DataFrame:
     parent_key = np.zeros(len(cells), dtype=np.int64)
     radix = 1
     for column in KEY_COLUMNS:
-        own = cells[column].to_numpy()
-        if column in dims:
-            parent = own.copy()
-            at = split[last[split] == dims.index(column)]
-            parent[at] = ALL
-        elif column == "mission":
-            parent = np.full(len(cells), ALL, dtype=object)
-        elif column == "mission_done":
-            parent = np.ones(len(cells), dtype=bool)
+        codes, uniques = pd.factorize(cells[column].to_numpy())
+        size = len(uniques)
+        own_key += codes * radix
+        if column in dims or column in ("mission", "mission_done"):
+            # The parent's value here: "all" (True for mission_done), coded like the cells'.
+            parent_value = True if column == "mission_done" else ALL
+            parent_code = int(pd.Index(uniques).get_indexer([parent_value])[0])
+            if parent_code < 0:
+                parent_code, size = size, size + 1
+            if column in dims:
+                parent_codes = codes.copy()
+                parent_codes[split[last[split] == dims.index(column)]] = parent_code
+            else:
+                parent_codes = np.full(len(cells), parent_code, dtype=codes.dtype)
+            parent_key += parent_codes * radix
         else:
-            parent = own
-        codes, uniques = pd.factorize(np.concatenate([own.astype(object), parent.astype(object)]))
-        own_key += codes[: len(cells)] * radix
-        parent_key += codes[len(cells) :] * radix
-        radix *= max(len(uniques), 1)  # about 10^11 in all: far from int64's limit
+            parent_key += codes * radix
+        radix *= max(size, 1)  # about 10^11 in all: far from int64's limit
     parent_at = pd.Index(own_key).get_indexer(parent_key)
     # Sibling group: the parent and the dimension broken down (0-5), or the mission (6+).
     mission_slot = pd.Series(mission).map(

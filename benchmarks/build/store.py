@@ -41,9 +41,12 @@ SOURCES = {"cell": Cell, "past": PastPublication}
 def published_money(values: pd.Series, metrics: pd.Series) -> pd.Series:
     """Amounts rounded to their metric's step (privacy rule 4); missing where not published."""
     amounts = values.to_numpy(dtype=np.float64, na_value=np.nan)
-    steps = metrics.map({str(metric): step for metric, step in MONEY_STEPS.items()}).to_numpy()
+    # A few metrics over many cells: each metric's step is looked up once.
+    codes, names = pd.factorize(metrics)
+    step_of = {str(metric): step for metric, step in MONEY_STEPS.items()}
+    steps = np.array([step_of[str(name)] for name in names], dtype=np.int64)[codes]
     rounded = np.full(amounts.shape, np.nan)
-    for step in set(steps.tolist()):
+    for step in np.unique(steps).tolist():
         chosen = steps == step
         rounded[chosen] = round_money(amounts[chosen], step=int(step))
     return pd.Series(rounded, index=values.index).astype("Int64")

@@ -123,9 +123,12 @@ def interval_critical_value(n: ArrayLike, *, level: float = 0.95) -> NDArray[np.
     (at n = 1 the "interval" is one point and covers with probability 0).
     """
     sizes = _whole(n, name="n", minimum=2)
-    ranks = median_ci_ranks(sizes, level=level)
-    coverage = median_interval_coverage(sizes, lower=ranks.lower, upper=ranks.upper)
-    return np.asarray(stats.norm.ppf(0.5 + coverage / 2.0), dtype=np.float64)
+    # Computed once per distinct n (a build asks for many cells of few sizes).
+    distinct, back = np.unique(sizes, return_inverse=True)
+    ranks = median_ci_ranks(distinct, level=level)
+    coverage = median_interval_coverage(distinct, lower=ranks.lower, upper=ranks.upper)
+    critical = np.asarray(stats.norm.ppf(0.5 + coverage / 2.0), dtype=np.float64)
+    return critical[back].reshape(sizes.shape)
 
 
 def interval_standard_error(

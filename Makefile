@@ -57,7 +57,9 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# The benchmarks' own extra (DuckDB, a baseline of bench/snapshot_build.py) first.
 bench: install
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[bench]'
 	$(PY) bench/run_all.py $(BENCH_ARGS)
 
 # Needs gettext (msgfmt); the compiled .mo files are committed so that a fresh

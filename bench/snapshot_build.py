@@ -10,8 +10,14 @@ For each size, in a throwaway PostgreSQL database filled by generate_demo_data:
 - the baseline: one bare PostgreSQL query per metric computing the same five
   percentiles with percentile_cont over GROUPING SETS of the same cohorts and
   rows (no intervals, no shares, no privacy rules, nothing stored).
-The ratio ours / bare SQL is printed: under 1.0 we beat the database at its own
-aggregate. Targets at 1,000,000 answers: at most 30 s and 2 GB.
+- a second baseline, DuckDB (the engine an analyst would reach for; a bench
+  extra, `pip install -e '.[bench]'`, never a dependency of the site): the
+  same rows copied out of PostgreSQL into an in-memory DuckDB table (untimed),
+  then the same three cubes' five percentiles alone (GROUPING SETS,
+  quantile_cont, 2 threads), timed.
+The ratios ours / bare SQL and ours / DuckDB are printed. Targets (issue 14):
+at 100,000 answers ours / bare SQL <= 1.0; at 1,000,000 the whole build and
+store <= 1.5 x DuckDB's percentiles-only cube, at most 1 GB peak.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import itertools
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -56,6 +63,62 @@ def bare_sql(status: str, value: str, dims: tuple[str, ...]) -> str:
         ) rows
         GROUP BY year, country, GROUPING SETS ({sets})
     """
+
+
+CUBES = (
+    ("salary (total)", "employee", "total_fte", SALARY_DIMS),
+    ("salary (base)", "employee", "base_fte", SALARY_DIMS),
+    ("day rate", "freelance", "day_rate", DAY_RATE_DIMS),
+)
+# The rows every cube reads, as bare_sql's inner query selects them.
+ROWS_SQL = f"""
+    SELECT e.year, r.country, r.status, r.region, {BAND} AS experience, r.education,
+           r.employer_size, r.employer_type, r.role, r.total_fte::float8 AS total_fte,
+           r.base_fte::float8 AS base_fte, r.day_rate::float8 AS day_rate
+    FROM surveys_surveyresponse r JOIN surveys_edition e ON e.id = r.edition_id
+    WHERE r.state = 'accepted'
+"""
+
+
+def duckdb_sql(status: str, value: str, dims: tuple[str, ...]) -> str:
+    """bare_sql's cube in DuckDB's dialect, over the copied rows."""
+    sets = ", ".join(
+        "(" + ", ".join(combo) + ")"
+        for k in range(len(dims) + 1)
+        for combo in itertools.combinations(dims, k)
+    )
+    return f"""
+        SELECT year, country, {", ".join(dims)}, count(*),
+               quantile_cont({value}, [0.1, 0.25, 0.5, 0.75, 0.9])
+        FROM answers WHERE status = '{status}'
+        GROUP BY year, country, GROUPING SETS ({sets})
+    """
+
+
+def duckdb_cubes(scratch: Path) -> dict[str, tuple[float, int]] | None:
+    """Seconds and groups of each cube in DuckDB (2 threads), or None without duckdb."""
+    try:
+        import duckdb
+    except ImportError:
+        print("DuckDB baseline skipped: pip install -e '.[bench]' (duckdb) to run it")
+        return None
+    from django.db import connection
+
+    rows = scratch / "answers.csv"
+    query = f"COPY ({ROWS_SQL}) TO STDOUT WITH (FORMAT csv, HEADER)"
+    with connection.cursor() as cursor, rows.open("wb") as out, cursor.copy(query) as copy:
+        for chunk in copy:
+            out.write(chunk)
+    database = duckdb.connect()
+    database.execute("SET threads = 2")
+    database.execute(f"CREATE TABLE answers AS SELECT * FROM read_csv('{rows}', header = true)")
+    timings = {}
+    for name, status, value, dims in CUBES:
+        start = time.perf_counter()
+        groups = len(database.execute(duckdb_sql(status, value, dims)).fetchall())
+        timings[name] = (time.perf_counter() - start, groups)
+    database.close()
+    return timings
 
 
 def run_command(url: str, *args: str) -> tuple[float, float, str]:
@@ -95,23 +158,31 @@ def measure(size: int) -> None:
         bare = {}
         with connection.cursor() as cursor:
             cursor.execute("SET work_mem = '256MB'")
-            for name, status, value, dims in (
-                ("salary (total)", "employee", "total_fte", SALARY_DIMS),
-                ("salary (base)", "employee", "base_fte", SALARY_DIMS),
-                ("day rate", "freelance", "day_rate", DAY_RATE_DIMS),
-            ):
+            for name, status, value, dims in CUBES:
                 start = time.perf_counter()
                 cursor.execute(bare_sql(status, value, dims))
                 groups = len(cursor.fetchall())
                 bare[name] = (time.perf_counter() - start, groups)
+        with tempfile.TemporaryDirectory() as scratch:
+            duck = duckdb_cubes(Path(scratch))
         ours, memory, output = run_command(url, "publish_snapshot")
         bare_total = sum(seconds for seconds, _groups in bare.values())
         print(f"{'':28}{'seconds':>9}")
         for name, (seconds, groups) in bare.items():
             print(f"bare SQL, {name:18}{seconds:9.2f}   ({groups:,} groups, percentiles only)")
         print(f"bare SQL, all three metrics {bare_total:9.2f}")
+        if duck is not None:
+            for name, (seconds, groups) in duck.items():
+                print(f"DuckDB, {name:20}{seconds:9.2f}   ({groups:,} groups, percentiles only)")
+            duck_total = sum(seconds for seconds, _groups in duck.values())
+            print(f"DuckDB, all three metrics   {duck_total:9.2f}   (2 threads)")
         print(f"ours: publish_snapshot      {ours:9.2f}   peak memory {memory:,.0f} MiB")
-        print(f"ratio ours / bare SQL       {ours / bare_total:9.2f}   (target <= 1.0)")
+        print(f"ratio ours / bare SQL       {ours / bare_total:9.2f}   (target <= 1.0 at 100,000)")
+        if duck is not None:
+            print(
+                f"ratio ours / DuckDB         {ours / duck_total:9.2f}   "
+                "(target <= 1.5 at 1,000,000, with at most 1 GB)"
+            )
         for line in output.splitlines()[-2:]:
             print(f"  {line}")
 

@@ -46,12 +46,17 @@ BAND = (
 )
 
 
-def bare_sql(status: str, value: str, dims: tuple[str, ...]) -> str:
-    sets = ", ".join(
+def grouping_sets(dims: tuple[str, ...]) -> str:
+    """Every subset of `dims`, as GROUPING SETS lists them: the cube the build publishes."""
+    return ", ".join(
         "(" + ", ".join(combo) + ")"
         for k in range(len(dims) + 1)
         for combo in itertools.combinations(dims, k)
     )
+
+
+def bare_sql(status: str, value: str, dims: tuple[str, ...]) -> str:
+    sets = grouping_sets(dims)
     return f"""
         SELECT year, country, {", ".join(dims)}, count(*),
                percentile_cont(ARRAY[0.1, 0.25, 0.5, 0.75, 0.9]) WITHIN GROUP (ORDER BY v)
@@ -82,11 +87,7 @@ ROWS_SQL = f"""
 
 def duckdb_sql(status: str, value: str, dims: tuple[str, ...]) -> str:
     """bare_sql's cube in DuckDB's dialect, over the copied rows."""
-    sets = ", ".join(
-        "(" + ", ".join(combo) + ")"
-        for k in range(len(dims) + 1)
-        for combo in itertools.combinations(dims, k)
-    )
+    sets = grouping_sets(dims)
     return f"""
         SELECT year, country, {", ".join(dims)}, count(*),
                quantile_cont({value}, [0.1, 0.25, 0.5, 0.75, 0.9])

@@ -34,7 +34,6 @@ windows, the time it can still be the previous window of a request.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import threading
 import time
@@ -208,14 +207,22 @@ def _increment_redis(
     return int(count), int(previous or 0)
 
 
+# DECR only if the counter is still there: one atomic round trip. (Django's
+# RedisCache.decr checks, then decrements: two round trips, and a plain DECR
+# would start an expired counter again at -1, without a TTL.)
+_DECREMENT_IF_PRESENT = (
+    "if redis.call('exists', KEYS[1]) == 1 then return redis.call('decr', KEYS[1]) end"
+)
+
+
 def _decrement(counter: str) -> None:
+    """Give one count back; a counter that expired meanwhile has nothing left to give back."""
     cache = caches["default"]
     if not isinstance(cache, RedisCache):
         _local_counts.decrement(counter)
         return
-    # A counter that expired meanwhile has nothing left to give back.
-    with contextlib.suppress(ValueError):
-        cache.decr(counter)
+    key = cache.make_and_validate_key(counter)
+    cache._cache.get_client(key, write=True).eval(_DECREMENT_IF_PRESENT, 1, key)
 
 
 def _seconds_until_allowed(

@@ -785,15 +785,14 @@ def methodology(request: HttpRequest) -> HttpResponse:
     from benchmarks.read.sample import sample_makeup
 
     published = published_or_none()
-    who_answered = (
-        sample_tables(sample_makeup(published, year=published.years[-1]))
-        if published is not None and published.latest_year is not None
-        else []
-    )
-    return render(
-        request,
-        "methodology.html",
-        page_context(
+
+    def render_page(extra: dict[str, Any]) -> str:
+        who_answered = (
+            sample_tables(sample_makeup(published, year=published.years[-1]))
+            if published is not None and published.latest_year is not None
+            else []
+        )
+        context = page_context(
             published,
             who_answered=who_answered,
             who_answered_year=published.latest_year if published is not None else None,
@@ -806,5 +805,11 @@ def methodology(request: HttpRequest) -> HttpResponse:
             cells_csv_url=reverse("api-cells-csv"),
             vocabulary_url=reverse("api-vocabulary"),
             api_docs_url=reverse("api-docs"),
-        ),
-    )
+        )
+        return render_to_string("methodology.html", {**context, **extra}, request)
+
+    if published is None:
+        return HttpResponse(render_page({}))
+    # Who answered is read from the snapshot's cells: the same page for every
+    # anonymous reader of a snapshot and language, rendered once.
+    return shared_page(request, fragment_key("methodology-page", published, ()), render_page)

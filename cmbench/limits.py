@@ -97,6 +97,26 @@ def hit(key: str, *, limit: int, window_seconds: int, now: float | None = None) 
     return Hit(allowed=False, retry_after=wait, counter=counter)
 
 
+def full(key: str, *, limit: int, window_seconds: int, now: float | None = None) -> Hit | None:
+    """The refusal `hit` would give one more request under `key` now, or None; counts nothing.
+
+    For turning a client past its limit away before costly work (validating an
+    answer): one read of the counts. A request that gets None must still be
+    counted by `hit`, which alone decides, atomically, whether it passes.
+    """
+    now = time.time() if now is None else now
+    window = max(1, int(window_seconds))
+    number, elapsed = divmod(now, window)
+    counter = f"{key}:{int(number)}"
+    count, previous = _read(counter, f"{key}:{int(number) - 1}")
+    if count + 1 + previous * (1 - elapsed / window) <= limit:
+        return None
+    wait = _seconds_until_allowed(
+        others=count, previous=previous, limit=limit, elapsed=elapsed, window=window
+    )
+    return Hit(allowed=False, retry_after=wait, counter=counter)
+
+
 def release(counted: Hit) -> None:
     """Give back an allowed request's count: what it was counted for did not happen.
 
@@ -140,8 +160,17 @@ class LocalCounts:
             count = int(entry[0])
             if count <= previous_needed_above:
                 return count, 0
-            previous = self._counts.get(previous_counter)
-            return count, int(previous[0]) if previous is not None and previous[1] > now else 0
+            return count, self._live(previous_counter, now)
+
+    def read(self, counter: str, previous_counter: str) -> tuple[int, int]:
+        now = time.monotonic()
+        with self._lock:
+            return self._live(counter, now), self._live(previous_counter, now)
+
+    def _live(self, counter: str, now: float) -> int:
+        """A counter's count, 0 once it has expired (or was never started)."""
+        entry = self._counts.get(counter)
+        return int(entry[0]) if entry is not None and entry[1] > now else 0
 
     def decrement(self, counter: str) -> None:
         with self._lock:
@@ -183,6 +212,15 @@ def _increment(
     return _local_counts.increment(
         counter, previous_counter, timeout=timeout, previous_needed_above=previous_needed_above
     )
+
+
+def _read(counter: str, previous_counter: str) -> tuple[int, int]:
+    """(count of `counter`, count of `previous_counter`), as they stand: one read."""
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        return _local_counts.read(counter, previous_counter)
+    counts = cache.get_many([counter, previous_counter])
+    return int(counts.get(counter) or 0), int(counts.get(previous_counter) or 0)
 
 
 def _increment_redis(

@@ -200,17 +200,18 @@ def interview_submit(
     INTERVIEW_SUBMISSIONS_PER_HOUR submissions an hour are taken from it, by
     the page and the API together: the one limit of both, counted atomically
     (`cmbench.limits`) under the client's rotating hash. Invalid submissions
-    are not counted.
+    are not counted; a client past the limit is refused before validation.
     Raises InvalidAnswers (messages per field) or SubmissionRefused.
     """
+    counter = f"interview:count:{client.fingerprint}" if client is not None else None
+    limit = settings.INTERVIEW_SUBMISSIONS_PER_HOUR
+    # A client past its limit is turned away before the submission is validated.
+    if counter is not None and limits.full(counter, limit=limit, window_seconds=3600):
+        raise SubmissionRefused(str(INTERVIEW_MESSAGES["throttled"]), code="throttled")
     clean = interview_validate(answers, default_language=language)
     counted = None
-    if client is not None:
-        counted = limits.hit(
-            f"interview:count:{client.fingerprint}",
-            limit=settings.INTERVIEW_SUBMISSIONS_PER_HOUR,
-            window_seconds=3600,
-        )
+    if counter is not None:
+        counted = limits.hit(counter, limit=limit, window_seconds=3600)
         if not counted.allowed:
             raise SubmissionRefused(str(INTERVIEW_MESSAGES["throttled"]), code="throttled")
     try:

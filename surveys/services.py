@@ -126,6 +126,28 @@ def response_build(
     )
 
 
+def _answers_counter(client: Client) -> str:
+    return f"survey:count:{client.fingerprint}"
+
+
+def response_refuse_early(client: Client) -> None:
+    """SubmissionRefused now if `client` has no answer left this hour; counts nothing.
+
+    The API asks before it validates an answer: a client past its limit then
+    costs one cache read rather than a validation. `response_submit` still
+    counts each answer that gets that far, atomically, and alone decides.
+    """
+    if (
+        limits.full(
+            _answers_counter(client),
+            limit=settings.SURVEY_SUBMISSIONS_PER_HOUR,
+            window_seconds=3600,
+        )
+        is not None
+    ):
+        raise SubmissionRefused(str(MESSAGES_REFUSAL["too_many"]), code="throttled")
+
+
 def response_submit(
     *, answers: dict[str, Any], client: Client, source: str = SurveyResponse.Source.SURVEY
 ) -> tuple[SurveyResponse, str]:
@@ -142,9 +164,7 @@ def response_submit(
     if not cache.add(duplicate_key, 1, timeout=3600):
         raise SubmissionRefused(str(MESSAGES_REFUSAL["duplicate"]), code="duplicate")
     counted = limits.hit(
-        f"survey:count:{client.fingerprint}",
-        limit=settings.SURVEY_SUBMISSIONS_PER_HOUR,
-        window_seconds=3600,
+        _answers_counter(client), limit=settings.SURVEY_SUBMISSIONS_PER_HOUR, window_seconds=3600
     )
     if not counted.allowed:
         cache.delete(duplicate_key)

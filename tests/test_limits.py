@@ -96,6 +96,32 @@ def test_a_refused_hit_is_not_counted_and_a_released_one_is_given_back() -> None
     assert (refused.allowed, again.allowed, full.allowed) == (False, True, False)
 
 
+def test_full_tells_the_refusal_hit_would_give_and_counts_nothing() -> None:
+    now = 100 * HOUR + 60
+    for _ in range(2):
+        assert limits.full("k", limit=3, window_seconds=HOUR, now=now) is None
+    assert limits.hit("k", limit=3, window_seconds=HOUR, now=now).allowed
+    assert limits.hit("k", limit=3, window_seconds=HOUR, now=now).allowed
+    assert limits.full("k", limit=3, window_seconds=HOUR, now=now) is None  # one left
+    assert limits.hit("k", limit=3, window_seconds=HOUR, now=now).allowed
+
+    early = limits.full("k", limit=3, window_seconds=HOUR, now=now)
+    refused = limits.hit("k", limit=3, window_seconds=HOUR, now=now)
+
+    assert early is not None and not early.allowed and not refused.allowed
+    assert early.retry_after == refused.retry_after == 3540 + 1200
+    # A quarter into the next window the full one still weighs 3 * 0.75, and 2.25 + 1 > 3;
+    # halfway, 1.5 + 1 <= 3: one more passes, then no other.
+    quarter = limits.full("k", limit=3, window_seconds=HOUR, now=101 * HOUR + HOUR // 4)
+    # Passes from f = 1/3 (1 + 3 * (1 - f) <= 3): 300 s on; rounding up a float that
+    # lands a hair above 300 may say 301 (never less than the wait).
+    assert quarter is not None and quarter.retry_after in (300, 301)
+    halfway = 101 * HOUR + HOUR // 2
+    assert limits.full("k", limit=3, window_seconds=HOUR, now=halfway) is None
+    assert limits.hit("k", limit=3, window_seconds=HOUR, now=halfway).allowed
+    assert limits.full("k", limit=3, window_seconds=HOUR, now=halfway) is not None
+
+
 def test_each_key_counts_alone() -> None:
     now = 100 * HOUR
     assert limits.hit("a", limit=1, window_seconds=HOUR, now=now).allowed

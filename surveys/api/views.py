@@ -117,13 +117,15 @@ class ResponseCreateView(PublicAPIView):
     def post(self, request: Request) -> Response:
         if not isinstance(request.data, Mapping):
             return Response({"detail": gettext(NOT_AN_OBJECT)}, status=status.HTTP_400_BAD_REQUEST)
-        serializer = SurveyAnswerSerializer(data=request.data)
-        if not serializer.is_valid():
-            return Response({"errors": serializer.errors}, status=status.HTTP_400_BAD_REQUEST)
+        client = Client.from_address(client_address(request))
         try:
+            # A client past its answers of the hour is turned away before validation.
+            services.response_refuse_early(client)
+            serializer = SurveyAnswerSerializer(data=request.data)
+            if not serializer.is_valid():
+                return Response({"errors": serializer.errors}, status=status.HTTP_400_BAD_REQUEST)
             response, code = services.response_submit(
-                answers=serializer.validated_data,
-                client=Client.from_address(client_address(request)),
+                answers=serializer.validated_data, client=client
             )
         except InvalidAnswers as invalid:
             return Response({"errors": invalid.errors}, status=status.HTTP_400_BAD_REQUEST)

@@ -234,6 +234,9 @@ class TestSubmission:
         assert statuses == [201, 201, 429]
         assert "Too many interviews were sent from here" in by_page.content.decode()
         assert Interview.objects.filter(display_name="Alex").count() == 2
+        # Past the limit, even an invalid submission is refused before it is read.
+        invalid = client.post(SUBMIT, interview_answers(consent_to_publish=None), **JSON)
+        assert invalid.status_code == 429
 
     def test_the_setting_is_the_one_limit_and_counts_stored_interviews_only(
         self, client: Client, settings: Any

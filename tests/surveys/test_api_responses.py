@@ -279,6 +279,19 @@ class TestAbuse:
         }
         assert refused["Retry-After"] == "3600"
 
+    def test_a_client_past_its_limit_is_refused_before_its_answer_is_validated(
+        self, client: Client, edition: Edition, settings: Any
+    ) -> None:
+        settings.SURVEY_SUBMISSIONS_PER_HOUR = 1
+        assert submit(client, valid_answers()).status_code == 201
+
+        invalid = submit(client, valid_answers(experience_years=99), HTTP_ACCEPT_LANGUAGE="en")
+
+        # Not a 400 naming experience_years: the answer was never read.
+        assert invalid.status_code == 429
+        assert invalid.json()["code"] == "throttled"
+        assert SurveyResponse.objects.count() == 1
+
     def test_the_setting_is_the_one_limit_and_counts_stored_answers_only(
         self, client: Client, edition: Edition, settings: Any
     ) -> None:

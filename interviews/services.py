@@ -206,7 +206,7 @@ def interview_submit(
     counter = f"interview:count:{client.fingerprint}" if client is not None else None
     limit = settings.INTERVIEW_SUBMISSIONS_PER_HOUR
     # A client past its limit is turned away before the submission is validated.
-    if counter is not None and limits.full(counter, limit=limit, window_seconds=3600):
+    if counter is not None and limits.full(counter, limit=limit, window_seconds=3600) is not None:
         raise SubmissionRefused(str(INTERVIEW_MESSAGES["throttled"]), code="throttled")
     clean = interview_validate(answers, default_language=language)
     counted = None

@@ -249,7 +249,7 @@ class InterviewListView(PublicAPIView):
                 {"detail": refusal.message, "code": refusal.code},
                 status=status.HTTP_429_TOO_MANY_REQUESTS,
             )
-            refused.headers["Retry-After"] = "3600"
+            refused.headers["Retry-After"] = str(refusal.retry_after or 3600)
             return refused
         return Response(
             {

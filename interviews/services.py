@@ -206,20 +206,28 @@ def interview_submit(
     counter = f"interview:count:{client.fingerprint}" if client is not None else None
     limit = settings.INTERVIEW_SUBMISSIONS_PER_HOUR
     # A client past its limit is turned away before the submission is validated.
-    if counter is not None and limits.full(counter, limit=limit, window_seconds=3600) is not None:
-        raise SubmissionRefused(str(INTERVIEW_MESSAGES["throttled"]), code="throttled")
+    if counter is not None:
+        refused = limits.full(counter, limit=limit, window_seconds=3600)
+        if refused is not None:
+            raise _too_many(refused)
     clean = interview_validate(answers, default_language=language)
     counted = None
     if counter is not None:
         counted = limits.hit(counter, limit=limit, window_seconds=3600)
         if not counted.allowed:
-            raise SubmissionRefused(str(INTERVIEW_MESSAGES["throttled"]), code="throttled")
+            raise _too_many(counted)
     try:
         return Interview.objects.create(**clean, state=Interview.State.PENDING)
     except BaseException:
         if counted is not None:
             limits.release(counted)
         raise
+
+
+def _too_many(refused: limits.Hit) -> SubmissionRefused:
+    return SubmissionRefused(
+        str(INTERVIEW_MESSAGES["throttled"]), code="throttled", retry_after=refused.retry_after
+    )
 
 
 def interview_slug(interview: Interview) -> str:

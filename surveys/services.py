@@ -57,11 +57,15 @@ def receipt_hash(code: str) -> str:
 class SubmissionRefused(Exception):
     """The answer is valid but cannot be taken now (duplicate, too many, no edition)."""
 
-    def __init__(self, message: str, *, code: str, field: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, code: str, field: str | None = None, retry_after: int | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.field = field
+        # Seconds until the client may send again, when a limit refused it.
+        self.retry_after = retry_after
 
 
 def _answers_digest(answers: dict[str, Any]) -> str:
@@ -137,15 +141,13 @@ def response_refuse_early(client: Client) -> None:
     costs one cache read rather than a validation. `response_submit` still
     counts each answer that gets that far, atomically, and alone decides.
     """
-    if (
-        limits.full(
-            _answers_counter(client),
-            limit=settings.SURVEY_SUBMISSIONS_PER_HOUR,
-            window_seconds=3600,
+    refused = limits.full(
+        _answers_counter(client), limit=settings.SURVEY_SUBMISSIONS_PER_HOUR, window_seconds=3600
+    )
+    if refused is not None:
+        raise SubmissionRefused(
+            str(MESSAGES_REFUSAL["too_many"]), code="throttled", retry_after=refused.retry_after
         )
-        is not None
-    ):
-        raise SubmissionRefused(str(MESSAGES_REFUSAL["too_many"]), code="throttled")
 
 
 def response_submit(
@@ -168,7 +170,9 @@ def response_submit(
     )
     if not counted.allowed:
         cache.delete(duplicate_key)
-        raise SubmissionRefused(str(MESSAGES_REFUSAL["too_many"]), code="throttled")
+        raise SubmissionRefused(
+            str(MESSAGES_REFUSAL["too_many"]), code="throttled", retry_after=counted.retry_after
+        )
     try:
         code = receipt_code_new()
         response = response_build(

@@ -135,8 +135,8 @@ class ResponseCreateView(PublicAPIView):
                 status=REFUSAL_STATUS.get(refusal.code, status.HTTP_409_CONFLICT),
             )
             if refused.status_code == status.HTTP_429_TOO_MANY_REQUESTS:
-                # The service counts answers per client over an hour.
-                refused.headers["Retry-After"] = "3600"
+                # When one more answer would pass (the limit's window slides over the hour).
+                refused.headers["Retry-After"] = str(refusal.retry_after or 3600)
             return refused
         return Response(
             {

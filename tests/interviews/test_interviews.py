@@ -225,13 +225,15 @@ class TestSubmission:
     def test_submissions_are_limited_per_client(self, client: Client, settings: Any) -> None:
         settings.INTERVIEW_SUBMISSIONS_PER_HOUR = 2
 
-        statuses = [
-            client.post(SUBMIT, interview_answers(), content_type="application/json").status_code
+        answers = [
+            client.post(SUBMIT, interview_answers(), content_type="application/json")
             for _ in range(3)
         ]
         by_page = client.post("/en/interviews/submit/", page_form())
 
-        assert statuses == [201, 201, 429]
+        assert [answer.status_code for answer in answers] == [201, 201, 429]
+        # Two counted this window weigh half by the middle of the next: 2 * 0.5 + 1 <= 2.
+        assert 1800 < int(answers[2]["Retry-After"]) <= 5400
         assert "Too many interviews were sent from here" in by_page.content.decode()
         assert Interview.objects.filter(display_name="Alex").count() == 2
         # Past the limit, even an invalid submission is refused before it is read.

@@ -66,10 +66,7 @@ def hit(key: str, *, limit: int, window_seconds: int, now: float | None = None) 
     request is not counted (its increment is given back at once).
     """
     now = time.time() if now is None else now
-    window = max(1, int(window_seconds))
-    number, elapsed = divmod(now, window)
-    counter = f"{key}:{int(number)}"
-    previous_counter = f"{key}:{int(number) - 1}"
+    window, number, elapsed, counter, previous_counter = _window(key, window_seconds, now)
     # The counter must outlive its window by one more: it is then the previous one.
     timeout = max(1, math.ceil((number + 2) * window - now))
     previous_weight = 1 - elapsed / window
@@ -105,16 +102,21 @@ def full(key: str, *, limit: int, window_seconds: int, now: float | None = None)
     counted by `hit`, which alone decides, atomically, whether it passes.
     """
     now = time.time() if now is None else now
-    window = max(1, int(window_seconds))
-    number, elapsed = divmod(now, window)
-    counter = f"{key}:{int(number)}"
-    count, previous = _read(counter, f"{key}:{int(number) - 1}")
+    window, _number, elapsed, counter, previous_counter = _window(key, window_seconds, now)
+    count, previous = _read(counter, previous_counter)
     if count + 1 + previous * (1 - elapsed / window) <= limit:
         return None
     wait = _seconds_until_allowed(
         others=count, previous=previous, limit=limit, elapsed=elapsed, window=window
     )
     return Hit(allowed=False, retry_after=wait, counter=counter)
+
+
+def _window(key: str, window_seconds: int, now: float) -> tuple[int, float, float, str, str]:
+    """(window length, its number, seconds into it, its counter, the previous window's counter)."""
+    window = max(1, int(window_seconds))
+    number, elapsed = divmod(now, window)
+    return window, number, elapsed, f"{key}:{int(number)}", f"{key}:{int(number) - 1}"
 
 
 def release(counted: Hit) -> None:

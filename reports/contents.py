@@ -217,11 +217,7 @@ def change_part(published: PublishedSnapshot, *, year: int, metric: str) -> dict
     change = this.change if this is not None else None
     currency = vocab.CURRENCY_BY_COUNTRY[REPORT_COUNTRY]
     points = [
-        charts.TrendPoint(
-            year=cell.year, p50=cell.p50, low=cell.median_ci_low, high=cell.median_ci_high, n=cell.n
-        )
-        for edition in editions
-        if (cell := edition.cell) is not None
+        charts.TrendPoint.of_cell(edition.cell) for edition in editions if edition.cell is not None
     ]
     part: dict[str, Any] = {
         "key": f"change-{metric}",

@@ -82,6 +82,13 @@ class TrendPoint:
     high: int
     n: int
 
+    @classmethod
+    def of_cell(cls, cell: Any) -> TrendPoint:
+        """A published cell's point: its edition, median, median interval and n."""
+        return cls(
+            year=cell.year, p50=cell.p50, low=cell.median_ci_low, high=cell.median_ci_high, n=cell.n
+        )
+
 
 @dataclass(frozen=True)
 class ShareBar:

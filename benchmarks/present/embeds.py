@@ -102,6 +102,18 @@ def frameable[View: Callable[..., HttpResponse]](view: View) -> View:
     return wrapped
 
 
+def form_errors(*forms: Any) -> list[tuple[str, str, list[str]]]:
+    """(parameter, its label, messages) for each field these forms got wrong, in words."""
+    errors = []
+    for form in forms:
+        for name, messages in form.errors.items():
+            field = form.fields.get(name)
+            label = str(field.label) if field is not None and field.label else ""
+            parameter = "" if name == NON_FIELD_ERRORS else name
+            errors.append((parameter, label, [str(message) for message in messages]))
+    return errors
+
+
 @dataclass(frozen=True)
 class EmbedQuery:
     """An embed's query: the explorer's, and the share chart asked instead of a breakdown.
@@ -121,14 +133,7 @@ class EmbedQuery:
 
     def errors(self) -> list[tuple[str, str, list[str]]]:
         """(parameter, its label, messages) for each field the query got wrong, in words."""
-        form = self.query.dressed_form()
-        errors = []
-        for each in (self.query.figure_form, form):
-            for name, messages in each.errors.items():
-                field = each.fields.get(name)
-                label = str(field.label) if field is not None and field.label else ""
-                parameter = "" if name == NON_FIELD_ERRORS else name
-                errors.append((parameter, label, [str(message) for message in messages]))
+        errors = form_errors(self.query.figure_form, self.query.dressed_form())
         if self.shares == UNDER and self.query.figure != DAY_RATE:
             errors.append(("by", str(BY_LABEL), [str(SHARES_FOR_DAY_RATES)]))
         return errors
@@ -219,9 +224,9 @@ def _unavailable() -> HttpResponse:
     return response
 
 
-def _bad_query(embed: EmbedQuery) -> HttpResponse:
+def _bad_query(errors: list[tuple[str, str, list[str]]]) -> HttpResponse:
     """400: the fields the embed's address got wrong, each named, in the reader's language."""
-    html = render_to_string("benchmarks/embed_base.html", {"errors": embed.errors()})
+    html = render_to_string("benchmarks/embed_base.html", {"errors": errors})
     response = HttpResponse(html, status=400)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -235,7 +240,7 @@ def cohort(request: HttpRequest) -> HttpResponse:
         return _unavailable()
     embed = embed_query(request.GET, published=published)
     if not embed.is_valid():
-        return _bad_query(embed)
+        return _bad_query(embed.errors())
 
     def body() -> str:
         query = embed.query
@@ -306,7 +311,7 @@ def chart(request: HttpRequest) -> HttpResponse:
         return _unavailable()
     embed = embed_query(request.GET, published=published)
     if not embed.is_valid():
-        return _bad_query(embed)
+        return _bad_query(embed.errors())
 
     def body() -> str:
         return render_to_string("benchmarks/embed_chart.html", chart_context(published, embed))
@@ -323,33 +328,13 @@ def trend(request: HttpRequest) -> HttpResponse:
         return _unavailable()
     query = trend_query(request.GET, published=published)
     if not query.is_valid():
-        form = query.parameters.form
-        errors = [
-            (name, str(form.fields[name].label or "") if name in form.fields else "", messages)
-            for name, messages in form.errors.items()
-        ]
-        html = render_to_string("benchmarks/embed_base.html", {"errors": errors})
-        response = HttpResponse(html, status=400)
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        return _bad_query(form_errors(query.parameters.form))
 
     def body() -> str:
         cohort_ = query.parameters.cohort()
         found = answers.trend(published, metric=query.metric, cohort=cohort_)
         currency = vocab.CURRENCY_BY_COUNTRY[cohort_.country]
-        points = [
-            charts.TrendPoint(
-                year=cell.year,
-                p50=cell.p50,
-                low=cell.median_ci_low,
-                high=cell.median_ci_high,
-                n=cell.n,
-            )
-            for cell in found.cells
-        ]
-        parameters: dict[str, Any] = {**cohort_.as_dict(), "metric": query.figure}
-        if query.metric == Metric.SALARY_BASE:
-            parameters["basis"] = "base"
+        points = [charts.TrendPoint.of_cell(cell) for cell in found.cells]
         context = {
             "published": published,
             "min_cohort": MIN_COHORT,
@@ -360,7 +345,7 @@ def trend(request: HttpRequest) -> HttpResponse:
             "chart": charts.trend_chart(points, currency=currency, width=CHART_WIDTH)
             if points
             else "",
-            "explorer_url": f"{reverse('benchmarks-trends')}?{urlencode(parameters)}",
+            "explorer_url": f"{reverse('benchmarks-trends')}?{urlencode(query.link_parameters())}",
         }
         return render_to_string("benchmarks/embed_trend.html", context)
 

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from benchmarks.layout import DIMENSIONS, EMPLOYER_DIMENSIONS
+from benchmarks.models import Metric
 from benchmarks.present.fields import AmountField, CodeField, WholeNumberField
 from benchmarks.present.formatting import grouped
 from benchmarks.present.queries import (
@@ -354,6 +355,13 @@ class TrendQuery:
     @property
     def metric(self) -> str:
         return metric_of(self.figure, self.parameters.cleaned_data.get("basis"))
+
+    def link_parameters(self) -> dict[str, Any]:
+        """The valid query, normalised: the address of the trends page and of the API's trends."""
+        parameters: dict[str, Any] = {**self.parameters.cohort().as_dict(), "metric": self.figure}
+        if self.metric == Metric.SALARY_BASE:
+            parameters["basis"] = "base"
+        return parameters
 
 
 def trend_query(data: QueryDict, *, published: PublishedSnapshot) -> TrendQuery:

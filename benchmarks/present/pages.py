@@ -674,16 +674,8 @@ def trends(request: HttpRequest) -> HttpResponse:
         )
         for edition in found.editions
     ]
-    points = [
-        charts.TrendPoint(
-            year=cell.year, p50=cell.p50, low=cell.median_ci_low, high=cell.median_ci_high, n=cell.n
-        )
-        for cell in cells
-    ]
+    points = [charts.TrendPoint.of_cell(cell) for cell in cells]
     currency = vocab.CURRENCY_BY_COUNTRY[cohort.country]
-    parameters: dict[str, Any] = {**cohort.as_dict(), "metric": query.figure}
-    if query.metric == Metric.SALARY_BASE:
-        parameters["basis"] = "base"
     context.update(
         results=True,
         cohort_labels=cohort_labels(cohort),
@@ -699,7 +691,7 @@ def trends(request: HttpRequest) -> HttpResponse:
         chart_wide=charts.trend_chart(
             points, currency=currency, width=WIDE, css_class="chart--wide"
         ),
-        api_url=api_url(("trends", ""), parameters),
+        api_url=api_url(("trends", ""), query.link_parameters()),
     )
     return render(request, template, context)
 

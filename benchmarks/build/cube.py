@@ -111,6 +111,16 @@ def _group_slices(
     return order, starts, counts
 
 
+def _pattern_key(
+    cube: CubeInput, codes: Mapping[str, NDArray[np.int64]], pattern: Sequence[str], size: int
+) -> NDArray[np.int64]:
+    """One integer per row (or finest cell) naming its cell of `pattern`, in the codes' order."""
+    key = np.zeros(size, dtype=np.int64)
+    for dim in pattern:
+        key = key * (len(cube.levels[dim]) + 1) + codes[dim] + 1
+    return key
+
+
 def build_cells(cube: CubeInput, *, only: Sequence[tuple[str, ...]] | None = None) -> pd.DataFrame:
     """Every non-empty cell of the cube with its figures; one row per cell.
 
@@ -148,12 +158,35 @@ def build_cells(cube: CubeInput, *, only: Sequence[tuple[str, ...]] | None = Non
         if n_rows >= 1 << _COUNT_BITS:
             raise ValueError(f"at most {1 << _COUNT_BITS} rows per cube")
         packed_weights = (np.mod(record_keys, KEY_RANGE) << _COUNT_BITS) + 1
-    key_parts: list[NDArray[np.int64]] = []
+    key_parts: list[NDArray[np.float64]] = []
     flag_keys: list[list[NDArray[np.int64]]] = [[] for _ in flags]
+    # Share counts and key sums add up: each is summed over the rows once, into
+    # the finest cells (every dimension filtered), then each pattern's cells
+    # sum their finest cells — a pass over a few thousand cells, not the rows.
+    # Float64 sums stay exact: under 2^22 rows per cell, packed keys < 2^8.
+    summing = bool(flags) or record_keys is not None
+    fine_codes: dict[str, NDArray[np.int64]] = {}
+    fine_count = 0
+    fine_sums: list[NDArray[np.float64]] = []
+    fine_key_sums = None
+    if summing:
+        fine_key = _pattern_key(cube, codes, cube.dims, n_rows)
+        fine_order, fine_starts, fine_counts = _group_slices(fine_key)
+        fine_of_row = np.empty(n_rows, dtype=np.int64)
+        fine_of_row[fine_order] = np.repeat(np.arange(fine_counts.size), fine_counts)
+        fine_codes = {dim: codes[dim][fine_order[fine_starts]] for dim in cube.dims}
+        fine_count = fine_counts.size
+        for _family, _code, rows in flags:
+            weights = None if record_keys is None else packed_weights[rows]
+            fine_sums.append(
+                np.bincount(fine_of_row[rows], weights=weights, minlength=fine_counts.size)
+            )
+        if record_keys is not None:
+            fine_key_sums = np.bincount(
+                fine_of_row, weights=record_keys, minlength=fine_counts.size
+            )
     for pattern in patterns(cube.dims) if only is None else only:
-        key = np.zeros(n_rows, dtype=np.int64)
-        for dim in pattern:
-            key = key * (len(cube.levels[dim]) + 1) + codes[dim] + 1
+        key = _pattern_key(cube, codes, pattern, n_rows)
         order, starts, counts = _group_slices(key)
         first_rows = order[starts]
         parts["n"].append(counts)
@@ -183,36 +216,33 @@ def build_cells(cube: CubeInput, *, only: Sequence[tuple[str, ...]] | None = Non
             parts[name].append(column)
         parts["median_ci_low"].append(interval[:, 0])
         parts["median_ci_high"].append(interval[:, 1])
-        if flags or record_keys is not None:
-            # Each row's group, then per share one bincount over the rows that have it.
-            group_of_row = np.empty(n_rows, dtype=np.int64)
-            group_of_row[order] = np.repeat(np.arange(counts.size), counts)
-            if record_keys is not None:
-                key_parts.append(
-                    cell_keys(np.bincount(group_of_row, weights=record_keys, minlength=counts.size))
-                )
-            for position, (_family, _code, rows) in enumerate(flags):
-                if record_keys is None:
-                    flag_sums[position].append(
-                        np.bincount(group_of_row[rows], minlength=counts.size).astype(np.int64)
-                    )
-                    continue
-                # Count and key sum in one pass: each row weighs key * 2^22 + 1, and
-                # float64 sums stay exact (< 2^22 rows per cell, keys < 2^8).
-                packed = np.bincount(
-                    group_of_row[rows], weights=packed_weights[rows], minlength=counts.size
-                ).astype(np.int64)
-                flag_sums[position].append(packed & _COUNT_MASK)
-                flag_keys[position].append(cell_keys(packed >> _COUNT_BITS))
+        if not summing:
+            continue
+        # The pattern's cell of each finest cell: its key among the cells' sorted keys.
+        cell_of_fine = np.searchsorted(
+            key[first_rows], _pattern_key(cube, fine_codes, pattern, fine_count)
+        )
+        if fine_key_sums is not None:
+            key_parts.append(
+                np.bincount(cell_of_fine, weights=fine_key_sums, minlength=counts.size)
+            )
+        for position, sums in enumerate(fine_sums):
+            summed = np.bincount(cell_of_fine, weights=sums, minlength=counts.size).astype(np.int64)
+            if record_keys is None:
+                flag_sums[position].append(summed)
+                continue
+            flag_sums[position].append(summed & _COUNT_MASK)
+            flag_keys[position].append(summed >> _COUNT_BITS)
 
     cells = pd.DataFrame({name: np.concatenate(arrays) for name, arrays in parts.items()})
+    # Cell keys from the key sums: once per column rather than once per pattern.
     if record_keys is not None:
-        cells["key"] = np.concatenate(key_parts)
+        cells["key"] = cell_keys(np.concatenate(key_parts))
     for (family, code, _flag), sums, keys in zip(flags, flag_sums, flag_keys, strict=True):
         column = share_column(family, code)
         cells[column] = np.concatenate(sums)
         if record_keys is not None:
-            cells[key_column(column)] = np.concatenate(keys)
+            cells[key_column(column)] = cell_keys(np.concatenate(keys))
     return cells
 
 

@@ -330,6 +330,10 @@ BENCHMARKS_SNAPSHOT_TTL = env_int("BENCHMARKS_SNAPSHOT_TTL", 5)
 BENCHMARKS_CELL_MEMO_SIZE = env_int("BENCHMARKS_CELL_MEMO_SIZE", 20_000)
 BENCHMARKS_ANSWER_MEMO_SIZE = env_int("BENCHMARKS_ANSWER_MEMO_SIZE", 10_000)
 BENCHMARKS_PREPARED_LOOKUPS = env_bool("BENCHMARKS_PREPARED_LOOKUPS", True)
+# Processes a snapshot build computes its countries and editions on
+# (benchmarks.build.workers): the job host's cores; 1 computes them all in the
+# build's own process.
+BENCHMARKS_BUILD_WORKERS = env_int("BENCHMARKS_BUILD_WORKERS", 2)
 
 # Survey defences (DESIGN.md privacy rule 6): a form filled faster than this is
 # refused; a client may submit this many answers per hour, and this many

@@ -132,6 +132,18 @@ def shared_db(
             connections["default"] = original
 
 
+def processes_writing_to(log: Path) -> list[int]:
+    """The processes whose standard output is `log`: a worker and whatever it started."""
+    found = []
+    for output in Path("/proc").glob("[0-9]*/fd/1"):
+        try:
+            if Path(os.readlink(output)) == log:
+                found.append(int(output.parent.parent.name))
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+    return found
+
+
 @dataclass
 class Worker:
     """`manage.py db_worker` in a subprocess, its output in a log file."""
@@ -287,6 +299,11 @@ def test_a_worker_killed_mid_build_leaves_the_published_snapshot_and_a_failed_bu
     build = the_build()
     assert worker.process.returncode == -signal.SIGKILL
     assert build.state == SnapshotBuild.State.RUNNING, "the build ended before it was killed"
+    # The build's own processes (benchmarks.build.workers) leave with it.
+    deadline = time.monotonic() + 30
+    while processes_writing_to(worker.log) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_writing_to(worker.log) == []
     assert Snapshot.objects.current().get() == previous
     assert Snapshot.objects.filter(status=Snapshot.Status.BUILDING).count() == 1
     listing = editor.get(reverse("admin:benchmarks_snapshot_changelist")).content.decode()

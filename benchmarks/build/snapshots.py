@@ -28,8 +28,10 @@ import json
 import logging
 import time
 import zlib
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -38,7 +40,7 @@ from django.db import transaction
 from django.utils import timezone
 from numpy.typing import NDArray
 
-from benchmarks.build import inputs, memory, pooling, smoothing, store, weighting
+from benchmarks.build import inputs, memory, pooling, smoothing, store, weighting, workers
 from benchmarks.build.cube import CubeInput, build_cells, key_column, patterns, share_column
 from benchmarks.layout import (
     ALL,
@@ -637,12 +639,110 @@ def _profile_model(
     )
 
 
+STATUSES = tuple(dict.fromkeys(spec.status for spec in METRICS))
+"""The statuses of METRICS, in its order: the order of each group's cells."""
+
+
+@dataclass
+class GroupCells:
+    """One country, edition and status's published cells (one frame per metric, in
+    METRICS order), its suppression counts before and after the put-back pass, and
+    its profile model (employees)."""
+
+    frames: list[pd.DataFrame]
+    put_back: tuple[int, int]
+    model: ModelRelease | None
+
+
+def group_cells(
+    rows: pd.DataFrame, *, country: str, year: int, status: str, previous: Snapshot | None
+) -> GroupCells:
+    """Every metric's published cells over one country, edition and status's answers, and
+    the profile model of its employees. Reads the database (the previous snapshot's
+    memory and model), writes nothing: `workers` runs it in any process."""
+    decisions: dict[str, Decisions] = {}
+    frames: list[pd.DataFrame] = []
+    before_put_back = after_put_back = 0
+    salary_cells: pd.DataFrame | None = None
+    for spec in METRICS:
+        if spec.status != status:
+            continue
+        published, decisions[spec.metric] = _metric_published(
+            rows,
+            spec=spec,
+            country=country,
+            year=year,
+            previous=previous,
+            decided=decisions.get(spec.same_cohorts_as) if spec.same_cohorts_as else None,
+        )
+        frames.append(published)
+        before_put_back += published.attrs["put_back"][0]
+        after_put_back += published.attrs["put_back"][1]
+        if spec.metric == Metric.SALARY:
+            salary_cells = published
+    model = None
+    if status == "employee" and len(rows) >= MODEL_MIN_ROWS:
+        try:
+            model = _profile_model(
+                rows, country=country, year=year, allowed=_published_levels(salary_cells)
+            )
+        except StatsError as error:
+            logger.warning("No profile model for %s %s: %s", country, year, error)
+    return GroupCells(frames=frames, put_back=(before_put_back, after_put_back), model=model)
+
+
+GroupKey = tuple[str, int, str]
+
+
+def _group_tasks(
+    kept: pd.DataFrame, *, previous: Snapshot | None
+) -> list[tuple[GroupKey, int, Callable[[], dict[str, Any]]]]:
+    """`group_cells`' tasks, in the order of the groups: each (country, edition, status)
+    with at least MIN_COHORT answers, its size, and its arguments (its rows are taken
+    from `kept` when the task is handed out)."""
+    positions = kept.groupby(["country", "year", "status"], sort=False).indices
+    tasks = [
+        (
+            (str(country), int(year), str(status)),
+            len(rows),
+            partial(_group_arguments, kept, rows, str(country), int(year), str(status), previous),
+        )
+        for (country, year, status), rows in positions.items()
+        if len(rows) >= MIN_COHORT and status in STATUSES
+    ]
+    return sorted(tasks, key=lambda task: _group_order(task[0]))
+
+
+def _group_arguments(
+    kept: pd.DataFrame,
+    rows: NDArray[np.int64],
+    country: str,
+    year: int,
+    status: str,
+    previous: Snapshot | None,
+) -> dict[str, Any]:
+    return {
+        "rows": kept.take(rows),
+        "country": country,
+        "year": year,
+        "status": status,
+        "previous": previous,
+    }
+
+
+def _group_order(key: GroupKey) -> tuple[str, int, int]:
+    country, year, status = key
+    return country, year, STATUSES.index(status)
+
+
 def snapshot_build(
     *, years: Sequence[int] | None = None, previous: Snapshot | None, progress: Progress | None
 ) -> BuildResult:
     """Compute every published cell and model from the accepted answers (no write)."""
     say = progress or (lambda message: None)
     timings: dict[str, float] = {}
+    processes = workers.worker_count()
+    workers.warm_up(processes)
     started = time.perf_counter()
     frame = inputs.responses_frame(years=years)
     timings["read"] = time.perf_counter() - started
@@ -662,44 +762,26 @@ def snapshot_build(
     del frame
     weighted = weighting.weighted_medians(kept)
 
+    tasks = _group_tasks(kept, previous=previous)
+    statuses_left = Counter((country, year) for (country, year, _status), *_ in tasks)
+    groups: dict[GroupKey, GroupCells] = {}
+    started = time.perf_counter()
+    for (country, year, status), group in workers.run(group_cells, tasks, workers=processes):
+        groups[country, year, status] = group
+        statuses_left[country, year] -= 1
+        if not statuses_left[country, year]:
+            say(f"{country} {year}: cells computed")
+    # In the order of the groups, whichever ended first: the same snapshot either way.
     published_frames: list[pd.DataFrame] = []
     models: list[ModelRelease] = []
     before_put_back = after_put_back = 0
-    started = time.perf_counter()
-    for (country, year), rows in kept.groupby(["country", "year"], sort=True):
-        decisions: dict[str, Decisions] = {}
-        salary_cells: pd.DataFrame | None = None
-        for spec in METRICS:
-            subset = rows[rows["status"] == spec.status]
-            if len(subset) < MIN_COHORT:
-                continue
-            published, decisions[spec.metric] = _metric_published(
-                subset,
-                spec=spec,
-                country=str(country),
-                year=int(year),
-                previous=previous,
-                decided=decisions.get(spec.same_cohorts_as) if spec.same_cohorts_as else None,
-            )
-            published_frames.append(published)
-            before_put_back += published.attrs["put_back"][0]
-            after_put_back += published.attrs["put_back"][1]
-            if spec.metric == Metric.SALARY:
-                salary_cells = published
-        employees = rows[rows["status"] == "employee"]
-        if len(employees) >= MODEL_MIN_ROWS:
-            try:
-                models.append(
-                    _profile_model(
-                        employees,
-                        country=str(country),
-                        year=int(year),
-                        allowed=_published_levels(salary_cells),
-                    )
-                )
-            except StatsError as error:
-                logger.warning("No profile model for %s %s: %s", country, year, error)
-        say(f"{country} {year}: cells computed")
+    for key in sorted(groups, key=_group_order):
+        group = groups.pop(key)
+        published_frames += group.frames
+        before_put_back += group.put_back[0]
+        after_put_back += group.put_back[1]
+        if group.model is not None:
+            models.append(group.model)
     timings["cells"] = time.perf_counter() - started
     cells = pd.concat(published_frames, ignore_index=True) if published_frames else pd.DataFrame()
     del published_frames

@@ -308,10 +308,12 @@ def test_smoothing_stays_between_cell_and_parent_whatever_the_order(
     low_end, high_end = np.minimum(y, mu) - 1e-12, np.maximum(y, mu) + 1e-12
     assert ((result.log_median >= low_end) & (result.log_median <= high_end)).all()
     assert ((result.low <= result.median) & (result.median <= result.high)).all()
-    # Cells are grouped, not ordered: any shuffle gives each cell the same figures.
+    # Cells are grouped, not ordered: any shuffle gives each cell the same figures,
+    # up to the rounding of sums taken in another order (a between-cell variance
+    # is a difference of sums: 1e-11 apart was seen; published figures keep 3 digits).
     order = np.random.default_rng(seed).permutation(y.size)
     shuffled = shrink_log_medians(
         y[order], se[order], parent[order], parent_log_median=mu[order], parent_log_se=se_mu[order]
     )
-    np.testing.assert_allclose(shuffled.log_median, result.log_median[order], rtol=1e-12)
-    np.testing.assert_allclose(shuffled.log_se, result.log_se[order], rtol=1e-12)
+    np.testing.assert_allclose(shuffled.log_median, result.log_median[order], rtol=1e-9)
+    np.testing.assert_allclose(shuffled.log_se, result.log_se[order], rtol=1e-9)

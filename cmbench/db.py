@@ -43,6 +43,14 @@ from psycopg.copy import QueuedLibpqWriter
 COPY_NULL = "\\N"
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
+
+def _copy_escaped(text: str) -> str:
+    """`text` with COPY's escapes; most values have none to escape (four scans, no copy)."""
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.translate(_COPY_ESCAPES)
+    return text
+
+
 # The kind of each model field type a frame may fill.
 _KINDS = {
     "AutoField": "int",
@@ -250,6 +258,14 @@ def _factorized(
     """
     if series.isna().all():  # a column left empty: no value to convert
         codes, distinct = np.full(len(series), -1, dtype=np.intp), []
+    elif column.kind == "json":
+        # Documents are nearly all distinct: hashing each one to find the few
+        # repeats costs more than rendering every one.
+        values = np.asarray(_typed(column, series), dtype=object)
+        present = ~pd.isna(values)
+        codes = np.full(len(values), -1, dtype=np.intp)
+        codes[present] = np.arange(int(present.sum()))
+        distinct = values[present]
     else:
         codes, distinct = pd.factorize(_typed(column, series), use_na_sentinel=True)
     rendered = [render(value) for value in distinct]
@@ -327,8 +343,8 @@ _RENDER_COPY: dict[str, Callable[[Any], str]] = {
     "bool": lambda value: "t" if value else "f",
     "datetime": lambda value: _utc(value).isoformat(),
     "date": _day,
-    "json": lambda value: _json_text(value).translate(_COPY_ESCAPES),
-    "text": lambda value: str(value).translate(_COPY_ESCAPES),
+    "json": lambda value: _copy_escaped(_json_text(value)),
+    "text": lambda value: _copy_escaped(str(value)),
 }
 # The Python value executemany binds, per kind. Django's SQLite backend stores
 # datetimes as naive UTC text, str(datetime), and dates as ISO text: the same is

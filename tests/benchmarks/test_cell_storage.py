@@ -19,8 +19,12 @@ from benchmarks.models import Cell, Snapshot
 
 pytestmark = pytest.mark.django_db
 
-# Characters COPY's text format must escape (tab, backslash) and CSV must quote.
-EXTRAS = {"under": [3, 5, 8, 9], "note": 'tab\there, quote " and backslash \\ kept'}
+# Characters COPY's text format must escape (tab, newline, carriage return,
+# backslash, and the backslash of JSON's \u00e9 for "é") and CSV must quote.
+EXTRAS = {
+    "under": [3, 5, 8, 9],
+    "note": 'tab\there, new\nline, re\rturn, "é", quote " and backslash \\ kept',
+}
 
 
 def _built_cells() -> pd.DataFrame:

@@ -131,38 +131,42 @@ def run_command(url: str, *args: str) -> tuple[float, float, float, str]:
     their proportional set sizes, sampled every 0.1 s, so pages shared between
     them count once.
     """
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        start = time.perf_counter()
-        command = subprocess.Popen(
-            [sys.executable, "manage.py", *args],
-            cwd=REPO,
-            env={**os.environ, "DATABASE_URL": url},
-            stdout=out,
-            stderr=err,
-            text=True,
-        )
-        together = 0.0
-        done = threading.Event()
+    # manage.py runs under a small Python that reports its children's peak: a
+    # process forked from this one (which holds a million rows) would report
+    # this one's size as its own (Linux keeps the peak across exec).
+    script = (
+        "import resource, subprocess, sys, time; start = time.perf_counter(); "
+        "p = subprocess.run([sys.executable, 'manage.py', *sys.argv[1:]], capture_output=True, "
+        "text=True); took = time.perf_counter() - start; "
+        "print(took, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024); "
+        "print(p.stdout[-2000:]); print(p.stderr[-2000:], file=sys.stderr); sys.exit(p.returncode)"
+    )
+    command = subprocess.Popen(
+        [sys.executable, "-c", script, *args],
+        cwd=REPO,
+        env={**os.environ, "DATABASE_URL": url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    together = 0.0
+    done = threading.Event()
 
-        def sample() -> None:
-            nonlocal together
-            while not done.wait(0.1):
-                together = max(together, tree_memory(command.pid))
+    def sample() -> None:
+        nonlocal together
+        while not done.wait(0.1):
+            together = max(together, tree_memory(command.pid))
 
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        # wait4: this command's own peak, not the largest of every command run so far.
-        _pid, status, usage = os.wait4(command.pid, 0)
-        took = time.perf_counter() - start
-        command.returncode = os.waitstatus_to_exitcode(status)
-        done.set()
-        sampler.join()
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read(), err.read()
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, stderr = command.communicate()
+    done.set()
+    sampler.join()
     if command.returncode != 0:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{stdout[-2000:]}\n{stderr[-2000:]}")
-    return took, usage.ru_maxrss / 1024, together, stdout[-2000:].strip()
+        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{stdout}\n{stderr}")
+    first, _, rest = stdout.partition("\n")
+    seconds, largest = (float(part) for part in first.split())
+    return seconds, largest, together, rest.strip()
 
 
 def tree_memory(root: int) -> float:

@@ -51,6 +51,25 @@ class CubeInput:
     masks: Mapping[str, tuple[NDArray[np.int64], Sequence[str]]]
     thresholds: tuple[int, ...] = ()
     record_keys: NDArray[np.int64] | None = None
+    # Whether the rows are already in value order (`in_value_order`): cubes over
+    # the same rows (a metric's mission breakdowns) sort them once.
+    sorted_by_value: bool = False
+
+    def in_value_order(self) -> CubeInput:
+        """The same cube, its rows sorted by value (stable): build_cells' order."""
+        if self.sorted_by_value:
+            return self
+        order = np.argsort(self.values, kind="stable")
+        return CubeInput(
+            values=self.values[order],
+            dims=self.dims,
+            levels=self.levels,
+            codes={dim: codes[order] for dim, codes in self.codes.items()},
+            masks={name: (mask[order], codes) for name, (mask, codes) in self.masks.items()},
+            thresholds=self.thresholds,
+            record_keys=None if self.record_keys is None else self.record_keys[order],
+            sorted_by_value=True,
+        )
 
     @classmethod
     def from_frame(
@@ -92,33 +111,56 @@ def patterns(dims: Sequence[str], *, max_filters: int | None = None) -> list[tup
     return [combo for k in range(top + 1) for combo in combinations(dims, k)]
 
 
-def _group_slices(
-    keys: NDArray[np.int64],
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
-    """Stable order by key, then (order, start, count) of each run of equal keys.
+def _groups(
+    keys: NDArray[np.int64], bound: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Stable order by key (keys in [0, bound)), then each distinct key in ascending
+    order with the start and count of its run.
 
-    Small keys are sorted as int16, for which numpy's stable sort is a radix
-    sort (linear time): most patterns have a few hundred groups at most.
+    Keys under 2^15 are sorted as int16, for which numpy's stable sort is a
+    radix sort (linear time): most patterns have a few hundred cells at most.
+    The runs are counted, not found in the sorted keys (a count per key).
     """
-    if keys.size and keys.max() < np.iinfo(np.int16).max:
+    if bound <= np.iinfo(np.int16).max:
         order = np.argsort(keys.astype(np.int16), kind="stable")
     else:
         order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-    boundaries = np.flatnonzero(np.diff(sorted_keys)) + 1
-    starts = np.concatenate(([0], boundaries)).astype(np.int64)
-    counts = np.diff(np.concatenate((starts, [keys.size]))).astype(np.int64)
-    return order, starts, counts
+    histogram = np.bincount(keys, minlength=bound)
+    present = np.flatnonzero(histogram)
+    counts = histogram[present]
+    starts = np.cumsum(counts) - counts
+    return order, present, starts, counts
 
 
 def _pattern_key(
     cube: CubeInput, codes: Mapping[str, NDArray[np.int64]], pattern: Sequence[str], size: int
 ) -> NDArray[np.int64]:
-    """One integer per row (or finest cell) naming its cell of `pattern`, in the codes' order."""
+    """One integer per row (or finest cell) naming its cell of `pattern`, in the codes' order:
+    each dimension's code + 1 (0 for none) as one digit of a mixed-radix number."""
     key = np.zeros(size, dtype=np.int64)
     for dim in pattern:
-        key = key * (len(cube.levels[dim]) + 1) + codes[dim] + 1
+        key *= len(cube.levels[dim]) + 1
+        key += codes[dim]
+        key += 1
     return key
+
+
+def _key_bound(cube: CubeInput, pattern: Sequence[str]) -> int:
+    """One more than the largest key of `pattern`."""
+    return int(np.prod([len(cube.levels[dim]) + 1 for dim in pattern], dtype=np.int64))
+
+
+def _decoded(
+    cube: CubeInput, keys: NDArray[np.int64], pattern: Sequence[str]
+) -> dict[str, NDArray[np.int64]]:
+    """Each dimension's code in `keys` of `pattern` (_pattern_key read back)."""
+    codes = {}
+    rest = keys.copy()
+    for dim in reversed(pattern):
+        radix = len(cube.levels[dim]) + 1
+        codes[dim] = rest % radix - 1
+        rest //= radix
+    return codes
 
 
 def build_cells(cube: CubeInput, *, only: Sequence[tuple[str, ...]] | None = None) -> pd.DataFrame:
@@ -135,65 +177,58 @@ def build_cells(cube: CubeInput, *, only: Sequence[tuple[str, ...]] | None = Non
     stored. `only` restricts the patterns computed.
     """
     n_rows = cube.values.size
-    value_order = np.argsort(cube.values, kind="stable")
-    values = cube.values[value_order]
-    codes = {dim: cube.codes[dim][value_order] for dim in cube.dims}
+    cube = cube.in_value_order()
+    values, codes = cube.values, cube.codes
     # For each share: the rows (in value order) under the threshold / with the code.
     flags: list[tuple[str, str, NDArray[np.int64]]] = [
         ("under", str(t), np.flatnonzero(values < t)) for t in cube.thresholds
     ]
     for name, (mask, mask_codes) in cube.masks.items():
-        ordered_mask = mask[value_order]
         flags += [
-            (name, code, np.flatnonzero(ordered_mask >> bit & 1))
-            for bit, code in enumerate(mask_codes)
+            (name, code, np.flatnonzero(mask >> bit & 1)) for bit, code in enumerate(mask_codes)
         ]
 
     parts: dict[str, list[NDArray[Any]]] = {
         name: [] for name in (*cube.dims, "n", *PERCENTILE_NAMES, "median_ci_low", "median_ci_high")
     }
-    flag_sums: list[list[NDArray[np.int64]]] = [[] for _ in flags]
-    record_keys = None if cube.record_keys is None else cube.record_keys[value_order]
-    if record_keys is not None:
-        if n_rows >= 1 << _COUNT_BITS:
-            raise ValueError(f"at most {1 << _COUNT_BITS} rows per cube")
-        packed_weights = (np.mod(record_keys, KEY_RANGE) << _COUNT_BITS) + 1
-    key_parts: list[NDArray[np.float64]] = []
-    flag_keys: list[list[NDArray[np.int64]]] = [[] for _ in flags]
+    record_keys = cube.record_keys
     # Share counts and key sums add up: each is summed over the rows once, into
     # the finest cells (every dimension filtered), then each pattern's cells
-    # sum their finest cells — a pass over a few thousand cells, not the rows.
-    # Float64 sums stay exact: under 2^22 rows per cell, packed keys < 2^8.
+    # sum their finest cells, every column in one pass over a few thousand
+    # cells rather than the rows. With record keys, column 0 sums them and each
+    # share's column packs its count and its key sum (key * 2^22 + 1 a row).
+    # Float64 sums stay exact: under 2^22 rows per cell, keys under 2^8.
     summing = bool(flags) or record_keys is not None
     fine_codes: dict[str, NDArray[np.int64]] = {}
     fine_count = 0
     fine_sums: list[NDArray[np.float64]] = []
-    fine_key_sums = None
     if summing:
-        fine_key = _pattern_key(cube, codes, cube.dims, n_rows)
-        fine_order, fine_starts, fine_counts = _group_slices(fine_key)
-        fine_of_row = np.empty(n_rows, dtype=np.int64)
-        fine_of_row[fine_order] = np.repeat(np.arange(fine_counts.size), fine_counts)
-        fine_codes = {dim: codes[dim][fine_order[fine_starts]] for dim in cube.dims}
-        fine_count = fine_counts.size
+        # Each row's finest cell, numbered as first met (a hash, no sort needed).
+        fine_of_row, fine_keys = pd.factorize(_pattern_key(cube, codes, cube.dims, n_rows))
+        fine_codes = _decoded(cube, fine_keys, cube.dims)
+        fine_count = fine_keys.size
+        if record_keys is not None:
+            if n_rows >= 1 << _COUNT_BITS:
+                raise ValueError(f"at most {1 << _COUNT_BITS} rows per cube")
+            packed_weights = (np.mod(record_keys, KEY_RANGE) << _COUNT_BITS) + 1
+            fine_sums.append(np.bincount(fine_of_row, weights=record_keys, minlength=fine_count))
         for _family, _code, rows in flags:
             weights = None if record_keys is None else packed_weights[rows]
             fine_sums.append(
-                np.bincount(fine_of_row[rows], weights=weights, minlength=fine_counts.size)
+                np.bincount(fine_of_row[rows], weights=weights, minlength=fine_count).astype(
+                    np.float64
+                )
             )
-        if record_keys is not None:
-            fine_key_sums = np.bincount(
-                fine_of_row, weights=record_keys, minlength=fine_counts.size
-            )
+    sums_parts: list[list[NDArray[np.float64]]] = [[] for _ in fine_sums]
     for pattern in patterns(cube.dims) if only is None else only:
         key = _pattern_key(cube, codes, pattern, n_rows)
-        order, starts, counts = _group_slices(key)
-        first_rows = order[starts]
+        order, cell_keys_sorted, starts, counts = _groups(key, _key_bound(cube, pattern))
         parts["n"].append(counts)
+        levels_of_cells = _decoded(cube, cell_keys_sorted, pattern)
         for dim in cube.dims:
             if dim in pattern:
                 level_names = np.asarray(cube.levels[dim], dtype=object)
-                parts[dim].append(level_names[codes[dim][first_rows]])
+                parts[dim].append(level_names[levels_of_cells[dim]])
             else:
                 parts[dim].append(np.full(counts.size, ALL, dtype=object))
         big = counts >= MIN_COHORT
@@ -220,29 +255,25 @@ def build_cells(cube: CubeInput, *, only: Sequence[tuple[str, ...]] | None = Non
             continue
         # The pattern's cell of each finest cell: its key among the cells' sorted keys.
         cell_of_fine = np.searchsorted(
-            key[first_rows], _pattern_key(cube, fine_codes, pattern, fine_count)
+            cell_keys_sorted, _pattern_key(cube, fine_codes, pattern, fine_count)
         )
-        if fine_key_sums is not None:
-            key_parts.append(
-                np.bincount(cell_of_fine, weights=fine_key_sums, minlength=counts.size)
-            )
-        for position, sums in enumerate(fine_sums):
-            summed = np.bincount(cell_of_fine, weights=sums, minlength=counts.size).astype(np.int64)
-            if record_keys is None:
-                flag_sums[position].append(summed)
-                continue
-            flag_sums[position].append(summed & _COUNT_MASK)
-            flag_keys[position].append(summed >> _COUNT_BITS)
+        for column, fine in zip(sums_parts, fine_sums, strict=True):
+            column.append(np.bincount(cell_of_fine, weights=fine, minlength=counts.size))
 
     cells = pd.DataFrame({name: np.concatenate(arrays) for name, arrays in parts.items()})
+    if not summing:
+        return cells
+    sums = [np.concatenate(column).astype(np.int64) for column in sums_parts]
+    if record_keys is None:
+        for (family, code, _rows), column in zip(flags, sums, strict=True):
+            cells[share_column(family, code)] = column
+        return cells
     # Cell keys from the key sums: once per column rather than once per pattern.
-    if record_keys is not None:
-        cells["key"] = cell_keys(np.concatenate(key_parts))
-    for (family, code, _flag), sums, keys in zip(flags, flag_sums, flag_keys, strict=True):
+    cells["key"] = cell_keys(sums[0])
+    for (family, code, _rows), packed in zip(flags, sums[1:], strict=True):
         column = share_column(family, code)
-        cells[column] = np.concatenate(sums)
-        if record_keys is not None:
-            cells[key_column(column)] = cell_keys(np.concatenate(keys))
+        cells[column] = packed & _COUNT_MASK
+        cells[key_column(column)] = cell_keys(packed >> _COUNT_BITS)
     return cells
 
 

@@ -168,6 +168,8 @@ def _metric_cells(
         thresholds=spec.thresholds,
         record_key="record_key",
     )
+    # Sorted once: the main cube, the twelve breakdowns and the comparisons share the order.
+    cube = cube.in_value_order()
     main = build_cells(cube)
     main["mission"] = ALL
     main["mission_done"] = True
@@ -175,7 +177,7 @@ def _metric_cells(
         (*pattern, "mission_flag")
         for pattern in patterns(spec.dims, max_filters=BREAKDOWN_MAX_FILTERS)
     ]
-    masks = rows["missions_mask"].to_numpy(np.int64)
+    masks, _missions = cube.masks[MASK_COLUMNS["missions"]]
     frames = []
     for bit, mission in enumerate(vocab.MISSIONS.codes):
         # Level 0 "yes" (does the mission), 1 "no": the codes are reused, not re-encoded.
@@ -188,6 +190,7 @@ def _metric_cells(
             masks={},
             thresholds=cube.thresholds,
             record_keys=cube.record_keys,
+            sorted_by_value=True,
         )
         cells = build_cells(mission_cube, only=breakdown_patterns)
         cells["mission"] = mission
@@ -286,14 +289,11 @@ def _comparisons(
     Returns {parent key (dimension values): {dimension: comparison}}.
     """
     dims = cube.dims
-    value_order = np.argsort(cube.values, kind="stable")
-    values = cube.values[value_order]
+    cube = cube.in_value_order()
+    values, codes = cube.values, cube.codes
     record_keys = (
-        cube.record_keys[value_order]
-        if cube.record_keys is not None
-        else np.zeros(values.size, dtype=np.int64)
+        cube.record_keys if cube.record_keys is not None else np.zeros(values.size, dtype=np.int64)
     )
-    codes = {d: cube.codes[d][value_order] for d in dims}
     main = published[published["mission"] == ALL]
     main_keys = {tuple(key) for key in main[list(dims)].to_numpy()}
     carried_keys = {

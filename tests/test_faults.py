@@ -345,6 +345,10 @@ def test_a_snapshot_build_killed_half_way_leaves_the_published_one_served(site: 
 
     after_next = snapshots(site)
     assert after_next[killed] == ("failed", False, "interrupted before it was published")
+    # The cells it had stored as it went are gone with it.
+    assert site.postgres.query(
+        f"SELECT count(*) FROM benchmarks_cell WHERE snapshot_id = {killed}"
+    ) == [(0,)]
     assert after_next[published][:2] == ("published", False)
     (current,) = [pk for pk, (_s, is_current, _e) in after_next.items() if is_current]
     assert current not in (published, killed)

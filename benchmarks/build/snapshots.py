@@ -1,11 +1,14 @@
 """Build and publish a benchmark snapshot: a write, so a service (`snapshot_publish`).
 
 The build reads accepted answers once, leaves out stage-3 outliers, computes the
-cube of every country, edition and metric, applies the privacy rules of
-DESIGN.md, fits the profile models, and stores everything in one transaction
-that also makes the new snapshot current: readers see the previous snapshot or
-the new one, never a mix. A build that fails or is killed leaves the previous
-snapshot current and untouched.
+cube of every country, edition and metric (each country, edition and status
+on a process of its own: `workers`), applies the privacy rules of DESIGN.md,
+fits the profile models, and stores each group's cells as soon as they are
+computed, under a snapshot still "building" that no reader reads. One
+transaction then stores the rest and makes the new snapshot current: readers
+see the previous snapshot or the new one, never a mix. A build that fails or
+is killed leaves the previous snapshot current and untouched, and its cells
+are deleted (at once, or by the next build).
 
 The privacy rules, in the order they apply (DESIGN.md numbers):
 1, 2. thresholds and secondary suppression, decided on true counts, then a
@@ -54,6 +57,7 @@ from benchmarks.layout import (
 )
 from benchmarks.models import (
     MONEY_STEPS,
+    Cell,
     Metric,
     ProfileModel,
     Snapshot,
@@ -127,7 +131,11 @@ class ModelRelease:
 
 @dataclass
 class BuildResult:
-    """What a build computed, before it is stored."""
+    """What a build computed, before it is stored.
+
+    With a snapshot to store into, `cells` holds only CELL_SUMMARY of each cell,
+    the cells themselves being stored already (`stored` of them).
+    """
 
     cells: pd.DataFrame
     models: list[ModelRelease]
@@ -138,6 +146,11 @@ class BuildResult:
     pooled: pd.DataFrame = field(default_factory=pd.DataFrame)
     # Salary medians weighted to stored reference distributions (build.weighting).
     weighted: list[weighting.WeightedRelease] = field(default_factory=list)
+    stored: int = 0
+
+
+# What a build keeps of the cells it stored as it went: pooling counts them.
+CELL_SUMMARY = ("metric", "country", "year", "mission", "carried")
 
 
 def _fence(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -652,14 +665,23 @@ class GroupCells:
     frames: list[pd.DataFrame]
     put_back: tuple[int, int]
     model: ModelRelease | None
+    # Cells already stored (`store_into`): `frames` then hold CELL_SUMMARY only.
+    stored: int = 0
 
 
 def group_cells(
-    rows: pd.DataFrame, *, country: str, year: int, status: str, previous: Snapshot | None
+    rows: pd.DataFrame,
+    *,
+    country: str,
+    year: int,
+    status: str,
+    previous: Snapshot | None,
+    store_into: Snapshot | None = None,
 ) -> GroupCells:
     """Every metric's published cells over one country, edition and status's answers, and
     the profile model of its employees. Reads the database (the previous snapshot's
-    memory and model), writes nothing: `workers` runs it in any process."""
+    memory and model); stores the cells under `store_into` when given, and writes
+    nothing else: `workers` runs it in any process."""
     decisions: dict[str, Decisions] = {}
     frames: list[pd.DataFrame] = []
     before_put_back = after_put_back = 0
@@ -675,7 +697,9 @@ def group_cells(
             previous=previous,
             decided=decisions.get(spec.same_cohorts_as) if spec.same_cohorts_as else None,
         )
-        frames.append(published)
+        # Smoothed from the published figures of its own metric, country and edition
+        # (a cell's parent and siblings are there): here, on the group's process.
+        frames.append(smoothing.smoothed(published))
         before_put_back += published.attrs["put_back"][0]
         after_put_back += published.attrs["put_back"][1]
         if spec.metric == Metric.SALARY:
@@ -688,24 +712,38 @@ def group_cells(
             )
         except StatsError as error:
             logger.warning("No profile model for %s %s: %s", country, year, error)
-    return GroupCells(frames=frames, put_back=(before_put_back, after_put_back), model=model)
+    stored = 0
+    if store_into is not None:
+        stored = sum(store.store_cells(store_into, frame) for frame in frames)
+        frames = [frame[list(CELL_SUMMARY)] for frame in frames]
+    return GroupCells(
+        frames=frames, put_back=(before_put_back, after_put_back), model=model, stored=stored
+    )
 
 
 GroupKey = tuple[str, int, str]
 
 
 def _group_tasks(
-    kept: pd.DataFrame, *, previous: Snapshot | None
+    kept: pd.DataFrame, **common: Any
 ) -> list[tuple[GroupKey, int, Callable[[], dict[str, Any]]]]:
     """`group_cells`' tasks, in the order of the groups: each (country, edition, status)
     with at least MIN_COHORT answers, its size, and its arguments (its rows are taken
-    from `kept` when the task is handed out)."""
+    from `kept` when the task is handed out; `common` goes to every task)."""
     positions = kept.groupby(["country", "year", "status"], sort=False).indices
     tasks = [
         (
             (str(country), int(year), str(status)),
             len(rows),
-            partial(_group_arguments, kept, rows, str(country), int(year), str(status), previous),
+            partial(
+                _group_arguments,
+                kept,
+                rows,
+                country=str(country),
+                year=int(year),
+                status=str(status),
+                **common,
+            ),
         )
         for (country, year, status), rows in positions.items()
         if len(rows) >= MIN_COHORT and status in STATUSES
@@ -714,20 +752,9 @@ def _group_tasks(
 
 
 def _group_arguments(
-    kept: pd.DataFrame,
-    rows: NDArray[np.int64],
-    country: str,
-    year: int,
-    status: str,
-    previous: Snapshot | None,
+    kept: pd.DataFrame, rows: NDArray[np.int64], **arguments: Any
 ) -> dict[str, Any]:
-    return {
-        "rows": kept.take(rows),
-        "country": country,
-        "year": year,
-        "status": status,
-        "previous": previous,
-    }
+    return {"rows": kept.take(rows), **arguments}
 
 
 def _group_order(key: GroupKey) -> tuple[str, int, int]:
@@ -736,9 +763,19 @@ def _group_order(key: GroupKey) -> tuple[str, int, int]:
 
 
 def snapshot_build(
-    *, years: Sequence[int] | None = None, previous: Snapshot | None, progress: Progress | None
+    *,
+    years: Sequence[int] | None = None,
+    previous: Snapshot | None,
+    progress: Progress | None,
+    store_into: Snapshot | None = None,
 ) -> BuildResult:
-    """Compute every published cell and model from the accepted answers (no write)."""
+    """Compute every published cell and model from the accepted answers.
+
+    Writes nothing unless `store_into` is given: then each group's cells are
+    stored under that snapshot as soon as they are computed (while the other
+    groups still compute), and the result keeps a summary of them. The
+    snapshot must not be current yet: its cells are read once it is made so.
+    """
     say = progress or (lambda message: None)
     timings: dict[str, float] = {}
     processes = workers.worker_count()
@@ -762,7 +799,7 @@ def snapshot_build(
     del frame
     weighted = weighting.weighted_medians(kept)
 
-    tasks = _group_tasks(kept, previous=previous)
+    tasks = _group_tasks(kept, previous=previous, store_into=store_into)
     statuses_left = Counter((country, year) for (country, year, _status), *_ in tasks)
     groups: dict[GroupKey, GroupCells] = {}
     started = time.perf_counter()
@@ -774,10 +811,11 @@ def snapshot_build(
     # In the order of the groups, whichever ended first: the same snapshot either way.
     published_frames: list[pd.DataFrame] = []
     models: list[ModelRelease] = []
-    before_put_back = after_put_back = 0
+    before_put_back = after_put_back = stored = 0
     for key in sorted(groups, key=_group_order):
         group = groups.pop(key)
         published_frames += group.frames
+        stored += group.stored
         before_put_back += group.put_back[0]
         after_put_back += group.put_back[1]
         if group.model is not None:
@@ -789,9 +827,6 @@ def snapshot_build(
     pooled, pooled_notes = pooling.pooled_cells(kept, cells=cells, years=years, previous=previous)
     timings["pooling"] = time.perf_counter() - started
     del kept
-    started = time.perf_counter()
-    cells = smoothing.smoothed(cells)
-    timings["smoothing"] = time.perf_counter() - started
     say(
         f"privacy rules 1-2: {before_put_back} cells publishable after the greedy pass, "
         f"{after_put_back} after the put-back pass"
@@ -812,6 +847,7 @@ def snapshot_build(
         is_demo=is_demo,
         pooled=pooled,
         weighted=weighted,
+        stored=stored,
     )
 
 
@@ -846,10 +882,11 @@ def _notes(frame: pd.DataFrame, fenced: pd.DataFrame) -> dict[str, Any]:
 
 
 def _mark_interrupted() -> None:
-    """A build left "building" by a killed process is failed: it was never published."""
-    Snapshot.objects.filter(status=Snapshot.Status.BUILDING).update(
-        status=Snapshot.Status.FAILED, error="interrupted before it was published"
-    )
+    """A build left "building" by a killed process is failed: it was never published.
+    The cells it stored as it went are deleted."""
+    building = Snapshot.objects.filter(status=Snapshot.Status.BUILDING)
+    Cell._base_manager.filter(snapshot__in=building).delete()
+    building.update(status=Snapshot.Status.FAILED, error="interrupted before it was published")
 
 
 def snapshot_publish(
@@ -893,13 +930,16 @@ def snapshot_publish(
         }
     )
     try:
-        result = snapshot_build(years=years, previous=previous, progress=say)
+        # Cells are stored as they are computed, under a snapshot that is still
+        # "building" and that no reader reads; it becomes current below, in one
+        # transaction with the rest.
+        result = snapshot_build(years=years, previous=previous, progress=say, store_into=snapshot)
         started = time.perf_counter()
         with transaction.atomic():
             current = Snapshot.objects.select_for_update().filter(is_current=True).first()
             if (current.pk if current else None) != (previous.pk if previous else None):
                 raise SnapshotError("Another snapshot was published meanwhile: run again.")
-            count = store.store_cells(snapshot, result.cells)
+            count = result.stored
             if years is not None and previous is not None:
                 count += store.copy_other_editions(snapshot, previous, years)
             # After the copy: an edition not rebuilt keeps its pooled cells, copied with it.
@@ -936,6 +976,7 @@ def snapshot_publish(
         say(f"snapshot #{snapshot.pk} published: {count} cells")
         return snapshot
     except BaseException as error:
+        Cell._base_manager.filter(snapshot=snapshot).delete()
         Snapshot.objects.filter(pk=snapshot.pk).update(
             status=Snapshot.Status.FAILED, error=f"{type(error).__name__}: {error}"[:2000]
         )

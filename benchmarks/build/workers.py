@@ -21,9 +21,9 @@ transaction, say, is visible to its own connection only), and when the
 database is not SQLite's in-memory one, which no other process can open.
 
 A worker leaves as soon as the build's process is gone, killed or not.
-At most `workers` groups are in flight at a time, largest first (the longest
-group starts at once and the small ones fill in around it); the parent holds
-the rows of those groups only, not a copy of every answer.
+At most `workers` + 1 groups are in flight at a time, largest first (the
+longest group starts at once and the small ones fill in around it); the
+parent holds the rows of those groups only, not a copy of every answer.
 """
 
 from __future__ import annotations
@@ -95,14 +95,22 @@ def run[Key, Result](
         initargs=(settings.SETTINGS_MODULE, databases),
     ) as pool:
         running: dict[Future[Result], Key] = {}
+
+        def hand_out() -> None:
+            # One task more than processes: a process that finishes finds the
+            # next one queued, even while the caller is busy with a result.
+            while waiting and len(running) <= workers:
+                key, _size, arguments = waiting.pop(0)
+                running[pool.submit(_worker_compute, compute, arguments())] = key
+
         try:
             while waiting or running:
-                while waiting and len(running) < workers:
-                    key, _size, arguments = waiting.pop(0)
-                    running[pool.submit(_worker_compute, compute, arguments())] = key
+                hand_out()
                 done, _pending = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    yield running.pop(future), future.result()
+                finished = [(running.pop(future), future) for future in done]
+                hand_out()
+                for key, future in finished:
+                    yield key, future.result()
         finally:
             for future in running:
                 future.cancel()

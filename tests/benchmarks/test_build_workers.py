@@ -18,8 +18,9 @@ from django.test import override_settings
 
 from benchmarks.build import workers
 from benchmarks.build.snapshots import snapshot_build, snapshot_publish
-from benchmarks.models import Snapshot
+from benchmarks.models import Cell, Snapshot
 from benchmarks.stats import StatsError
+from surveys.models import SurveyResponse
 from tests.answers import store_answers
 
 
@@ -98,3 +99,24 @@ def test_a_snapshot_built_on_two_processes_is_the_one_built_on_one(postgres: Non
     assert {"FR", "BE"} <= set(alone_cells["country"])
     pd.testing.assert_frame_equal(shared_cells, alone_cells, check_exact=True)
     assert shared_models == alone_models
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_group_failing_on_its_process_fails_the_build_and_leaves_no_cell(
+    postgres: None,
+) -> None:
+    store_answers(700, seed=5, country="FR")
+    store_answers(200, seed=6, country="BE")
+    with override_settings(BENCHMARKS_BUILD_WORKERS=1):
+        first = snapshot_publish()
+    # A Belgian answer with a level outside the vocabulary (no validation on
+    # this path): Belgium's group fails on its process, France's stores its cells.
+    SurveyResponse.objects.filter(country="BE", status="employee").update(region="zz")
+
+    with override_settings(BENCHMARKS_BUILD_WORKERS=2), pytest.raises(ValueError, match="zz"):
+        snapshot_publish()
+
+    failed = Snapshot.objects.exclude(pk=first.pk).get()
+    assert failed.status == Snapshot.Status.FAILED and "zz" in failed.error
+    assert not Cell._base_manager.filter(snapshot=failed).exists()
+    assert Snapshot.objects.current().get() == first

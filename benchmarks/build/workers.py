@@ -60,7 +60,9 @@ def worker_count() -> int:
 
 def warm_up(workers: int) -> None:
     """Start the fork server in the background (it imports for a second or two), so
-    that it is ready when the tasks are: called before the build reads its answers."""
+    that it is ready when the tasks are: called before the build reads its answers
+    (and by publish_snapshot before it imports the build). Starting it twice is
+    harmless: a running server is kept."""
     if workers <= 1:
         return
     multiprocessing.forkserver.set_forkserver_preload(PRELOAD)

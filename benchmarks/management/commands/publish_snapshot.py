@@ -7,11 +7,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from benchmarks.build.snapshots import SnapshotError, snapshot_publish
+from benchmarks.build import workers
 from benchmarks.models import Snapshot
 
 
 class Command(BaseCommand):
+    # A batch job: the system checks, which import every URL and view, belong
+    # to the deploy (`manage.py check --deploy`), not to each build.
+    requires_system_checks: list[str] = []
     help = (
         "Compute every benchmark cell from the accepted answers and publish it as the new "
         "snapshot in one transaction. The previous snapshot stays published if anything fails."
@@ -32,6 +35,11 @@ class Command(BaseCommand):
         if options["if_none"] and Snapshot.objects.current().exists():
             self.stdout.write("A snapshot is already published: nothing to do.")
             return
+        # The build's fork server starts first: it imports the build lane (pandas,
+        # scipy; a second or so) while this process does, rather than after.
+        workers.warm_up(workers.worker_count())
+        from benchmarks.build.snapshots import SnapshotError, snapshot_publish
+
         years = None
         if options["editions"]:
             try:

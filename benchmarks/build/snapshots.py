@@ -684,8 +684,8 @@ def group_cells(
     nothing else: `workers` runs it in any process."""
     decisions: dict[str, Decisions] = {}
     frames: list[pd.DataFrame] = []
-    before_put_back = after_put_back = 0
-    salary_cells: pd.DataFrame | None = None
+    before_put_back = after_put_back = stored = 0
+    allowed = _published_levels(None)
     for spec in METRICS:
         if spec.status != status:
             continue
@@ -699,23 +699,23 @@ def group_cells(
         )
         # Smoothed from the published figures of its own metric, country and edition
         # (a cell's parent and siblings are there): here, on the group's process.
-        frames.append(smoothing.smoothed(published))
+        published = smoothing.smoothed(published)
         before_put_back += published.attrs["put_back"][0]
         after_put_back += published.attrs["put_back"][1]
         if spec.metric == Metric.SALARY:
-            salary_cells = published
+            allowed = _published_levels(published)
+        if store_into is not None:
+            # Stored at once, and only a summary kept: a metric's cells (their
+            # JSON extras above all) are the largest thing a group holds.
+            stored += store.store_cells(store_into, published)
+            published = published[list(CELL_SUMMARY)]
+        frames.append(published)
     model = None
     if status == "employee" and len(rows) >= MODEL_MIN_ROWS:
         try:
-            model = _profile_model(
-                rows, country=country, year=year, allowed=_published_levels(salary_cells)
-            )
+            model = _profile_model(rows, country=country, year=year, allowed=allowed)
         except StatsError as error:
             logger.warning("No profile model for %s %s: %s", country, year, error)
-    stored = 0
-    if store_into is not None:
-        stored = sum(store.store_cells(store_into, frame) for frame in frames)
-        frames = [frame[list(CELL_SUMMARY)] for frame in frames]
     return GroupCells(
         frames=frames, put_back=(before_put_back, after_put_back), model=model, stored=stored
     )

@@ -7,7 +7,7 @@ BENCHMARKS_BUILD_WORKERS processes when it may, and computes them in its own
 process otherwise. Either way each group is computed by the same function
 (`snapshots.group_cells`) from the same rows, and the results are put back in
 the order of the groups: a snapshot is the same whichever way it was built
-(tests/benchmarks/test_build_workers.py).
+(tests/test_build_workers.py).
 
 The processes start from a fork server (`multiprocessing`'s "forkserver"): a
 fresh, single-threaded interpreter that imported numpy, pandas and scipy once,

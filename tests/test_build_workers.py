@@ -3,8 +3,11 @@
 The processes read the previous snapshot over their own connections, so these
 tests commit their rows (transaction=True) and need a database other processes
 can open: PostgreSQL (SQLite's in-memory test database builds in one process).
-They put back what the migrations seeded (serialized_rollback): the price
-indices that later modules read.
+They put back what the migrations seeded (serialized_rollback: the price
+indices). Such tests flush the database when they end, without the
+post-migrate signal (no content types until the next one restores them), so
+this module sits with the other transactional ones at the end of the run,
+after the browser tests.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from numpy.typing import NDArray
 
@@ -883,10 +883,12 @@ def _notes(frame: pd.DataFrame, fenced: pd.DataFrame) -> dict[str, Any]:
 
 def _mark_interrupted() -> None:
     """A build left "building" by a killed process is failed: it was never published.
-    The cells it stored as it went are deleted."""
-    building = Snapshot.objects.filter(status=Snapshot.Status.BUILDING)
-    Cell._base_manager.filter(snapshot__in=building).delete()
-    building.update(status=Snapshot.Status.FAILED, error="interrupted before it was published")
+    The cells a failed or killed build stored as it went are deleted (a failed
+    build deletes its own, unless the database was gone at that moment)."""
+    Snapshot.objects.filter(status=Snapshot.Status.BUILDING).update(
+        status=Snapshot.Status.FAILED, error="interrupted before it was published"
+    )
+    Cell._base_manager.filter(snapshot__status=Snapshot.Status.FAILED).delete()
 
 
 def snapshot_publish(
@@ -976,8 +978,12 @@ def snapshot_publish(
         say(f"snapshot #{snapshot.pk} published: {count} cells")
         return snapshot
     except BaseException as error:
-        Cell._base_manager.filter(snapshot=snapshot).delete()
         Snapshot.objects.filter(pk=snapshot.pk).update(
             status=Snapshot.Status.FAILED, error=f"{type(error).__name__}: {error}"[:2000]
         )
+        try:
+            Cell._base_manager.filter(snapshot=snapshot).delete()
+        except DatabaseError as cleanup:
+            # The build's own error is the one to report; the next build deletes them.
+            logger.warning("Cells of failed snapshot #%s not deleted: %s", snapshot.pk, cleanup)
         raise

@@ -172,6 +172,22 @@ def test_a_failed_build_leaves_the_published_snapshot_in_place(make_answers, mon
     assert Cell.objects.filter(snapshot=first).count() == cells_before
 
 
+def test_cells_a_failed_build_could_not_delete_go_with_the_next_build(make_answers) -> None:
+    make_answers(150, seed=13)
+    first = snapshot_publish()
+    # As if the database had gone away while a build cleaned up after itself.
+    failed = Snapshot.objects.create(status=Snapshot.Status.FAILED, error="server closed")
+    left = Cell.objects.filter(snapshot=first).first()
+    assert left is not None
+    left.pk, left.snapshot = None, failed
+    left.save()
+
+    second = snapshot_publish()
+
+    assert not Cell._base_manager.filter(snapshot=failed).exists()
+    assert Cell.objects.filter(snapshot=first).exists() and second.is_current
+
+
 def test_past_snapshots_are_kept_and_only_one_is_current(make_answers) -> None:
     make_answers(150, seed=11)
     first = snapshot_publish()

@@ -134,6 +134,13 @@ def _answers_counter(client: Client) -> str:
     return f"survey:count:{client.fingerprint}"
 
 
+def _too_many(refused: limits.Hit) -> SubmissionRefused:
+    """The refusal of a client past its hourly limit, with when it may send again."""
+    return SubmissionRefused(
+        str(MESSAGES_REFUSAL["too_many"]), code="throttled", retry_after=refused.retry_after
+    )
+
+
 def response_refuse_early(client: Client) -> None:
     """SubmissionRefused now if `client` has no answer left this hour; counts nothing.
 
@@ -145,9 +152,7 @@ def response_refuse_early(client: Client) -> None:
         _answers_counter(client), limit=settings.SURVEY_SUBMISSIONS_PER_HOUR, window_seconds=3600
     )
     if refused is not None:
-        raise SubmissionRefused(
-            str(MESSAGES_REFUSAL["too_many"]), code="throttled", retry_after=refused.retry_after
-        )
+        raise _too_many(refused)
 
 
 def response_submit(
@@ -170,9 +175,7 @@ def response_submit(
     )
     if not counted.allowed:
         cache.delete(duplicate_key)
-        raise SubmissionRefused(
-            str(MESSAGES_REFUSAL["too_many"]), code="throttled", retry_after=counted.retry_after
-        )
+        raise _too_many(counted)
     try:
         code = receipt_code_new()
         response = response_build(

@@ -194,31 +194,23 @@ def build_cells(cube: CubeInput, *, only: Sequence[tuple[str, ...]] | None = Non
     record_keys = cube.record_keys
     # Share counts and key sums add up: each is summed over the rows once, into
     # the finest cells (every dimension filtered), then each pattern's cells
-    # sum their finest cells, every column in one pass over a few thousand
-    # cells rather than the rows. With record keys, column 0 sums them and each
-    # share's column packs its count and its key sum (key * 2^22 + 1 a row).
+    # sum their finest cells: a pass over a few thousand cells per column
+    # rather than over the rows. With record keys, the first sum is theirs and
+    # each share's packs its count and its key sum (key * 2^22 + 1 a row).
     # Float64 sums stay exact: under 2^22 rows per cell, keys under 2^8.
-    summing = bool(flags) or record_keys is not None
-    fine_codes: dict[str, NDArray[np.int64]] = {}
-    fine_count = 0
-    fine_sums: list[NDArray[np.float64]] = []
-    if summing:
-        # Each row's finest cell, numbered as first met (a hash, no sort needed).
-        fine_of_row, fine_keys = pd.factorize(_pattern_key(cube, codes, cube.dims, n_rows))
-        fine_codes = _decoded(cube, fine_keys, cube.dims)
-        fine_count = fine_keys.size
-        if record_keys is not None:
-            if n_rows >= 1 << _COUNT_BITS:
-                raise ValueError(f"at most {1 << _COUNT_BITS} rows per cube")
-            packed_weights = (np.mod(record_keys, KEY_RANGE) << _COUNT_BITS) + 1
-            fine_sums.append(np.bincount(fine_of_row, weights=record_keys, minlength=fine_count))
-        for _family, _code, rows in flags:
-            weights = None if record_keys is None else packed_weights[rows]
-            fine_sums.append(
-                np.bincount(fine_of_row[rows], weights=weights, minlength=fine_count).astype(
-                    np.float64
-                )
-            )
+    # Each row's finest cell, numbered as first met (a hash, no sort needed).
+    fine_of_row, fine_keys = pd.factorize(_pattern_key(cube, codes, cube.dims, n_rows))
+    fine_codes = _decoded(cube, fine_keys, cube.dims)
+    fine_count = fine_keys.size
+    fine_sums: list[NDArray[Any]] = []
+    if record_keys is not None:
+        if n_rows >= 1 << _COUNT_BITS:
+            raise ValueError(f"at most {1 << _COUNT_BITS} rows per cube")
+        packed_weights = (np.mod(record_keys, KEY_RANGE) << _COUNT_BITS) + 1
+        fine_sums.append(np.bincount(fine_of_row, weights=record_keys, minlength=fine_count))
+    for _family, _code, rows in flags:
+        weights = None if record_keys is None else packed_weights[rows]
+        fine_sums.append(np.bincount(fine_of_row[rows], weights=weights, minlength=fine_count))
     sums_parts: list[list[NDArray[np.float64]]] = [[] for _ in fine_sums]
     for pattern in patterns(cube.dims) if only is None else only:
         key = _pattern_key(cube, codes, pattern, n_rows)
@@ -251,8 +243,6 @@ def build_cells(cube: CubeInput, *, only: Sequence[tuple[str, ...]] | None = Non
             parts[name].append(column)
         parts["median_ci_low"].append(interval[:, 0])
         parts["median_ci_high"].append(interval[:, 1])
-        if not summing:
-            continue
         # The pattern's cell of each finest cell: its key among the cells' sorted keys.
         cell_of_fine = np.searchsorted(
             cell_keys_sorted, _pattern_key(cube, fine_codes, pattern, fine_count)
@@ -261,8 +251,6 @@ def build_cells(cube: CubeInput, *, only: Sequence[tuple[str, ...]] | None = Non
             column.append(np.bincount(cell_of_fine, weights=fine, minlength=counts.size))
 
     cells = pd.DataFrame({name: np.concatenate(arrays) for name, arrays in parts.items()})
-    if not summing:
-        return cells
     sums = [np.concatenate(column).astype(np.int64) for column in sums_parts]
     if record_keys is None:
         for (family, code, _rows), column in zip(flags, sums, strict=True):

@@ -131,7 +131,7 @@ def pooled_cells(
     Answers of pooled editions the build did not read are read and fenced here.
     """
     # Imported here: the snapshot build imports this module.
-    from benchmarks.build.snapshots import METRICS, _fence, _metric_published, experience_bands
+    from benchmarks.build.snapshots import STATUSES, _fence, experience_bands, metrics_published
 
     # A whole build read every accepted answer: its latest year is the latest edition.
     latest = int(kept["year"].max()) if years is None and not kept.empty else latest_edition()
@@ -173,30 +173,28 @@ def pooled_cells(
             "price_factors": {str(year): round(factors[year], 4) for year in editions},
             "index_source": source,
         }
-        decisions: dict[str, Any] = {}
         published_count = 0
-        for spec in METRICS:
-            subset = country_rows[country_rows["status"] == spec.status]
+        for status in STATUSES:
+            subset = country_rows[country_rows["status"] == status]
             if len(subset) < MIN_COHORT:
                 continue
-            published, decisions[spec.metric] = _metric_published(
+            for _spec, published in metrics_published(
                 subset,
-                spec=spec,
+                status=status,
                 country=country,
                 year=latest,
                 previous=previous,
-                decided=decisions.get(spec.same_cohorts_as) if spec.same_cohorts_as else None,
                 pooled_from=editions[0],
-            )
-            if published.empty:
-                continue
-            published["extras"] = [
-                json.dumps({**json.loads(extras), "pooled": pooled_info}, separators=(",", ":"))
-                for extras in published["extras"]
-            ]
-            published["pooled_from"] = editions[0]
-            frames.append(published)
-            published_count += len(published)
+            ):
+                if published.empty:
+                    continue
+                published["extras"] = [
+                    json.dumps({**json.loads(extras), "pooled": pooled_info}, separators=(",", ":"))
+                    for extras in published["extras"]
+                ]
+                published["pooled_from"] = editions[0]
+                frames.append(published)
+                published_count += len(published)
         notes[country] = {**pooled_info, "cells": published_count}
     if not frames:
         return pd.DataFrame(), notes

@@ -32,7 +32,7 @@ import logging
 import time
 import zlib
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -682,21 +682,12 @@ def group_cells(
     the profile model of its employees. Reads the database (the previous snapshot's
     memory and model); stores the cells under `store_into` when given, and writes
     nothing else: `workers` runs it in any process."""
-    decisions: dict[str, Decisions] = {}
     frames: list[pd.DataFrame] = []
     before_put_back = after_put_back = stored = 0
     allowed = _published_levels(None)
-    for spec in METRICS:
-        if spec.status != status:
-            continue
-        published, decisions[spec.metric] = _metric_published(
-            rows,
-            spec=spec,
-            country=country,
-            year=year,
-            previous=previous,
-            decided=decisions.get(spec.same_cohorts_as) if spec.same_cohorts_as else None,
-        )
+    for spec, published in metrics_published(
+        rows, status=status, country=country, year=year, previous=previous
+    ):
         # Smoothed from the published figures of its own metric, country and edition
         # (a cell's parent and siblings are there): here, on the group's process.
         published = smoothing.smoothed(published)
@@ -719,6 +710,34 @@ def group_cells(
     return GroupCells(
         frames=frames, put_back=(before_put_back, after_put_back), model=model, stored=stored
     )
+
+
+def metrics_published(
+    rows: pd.DataFrame,
+    *,
+    status: str,
+    country: str,
+    year: int,
+    previous: Snapshot | None,
+    pooled_from: int = 0,
+) -> Iterator[tuple[MetricSpec, pd.DataFrame]]:
+    """Each metric of `status` with its published cells over `rows` (`_metric_published`),
+    in METRICS order: a metric over the same cohorts as an earlier one (base salary)
+    takes that one's decisions."""
+    decisions: dict[str, Decisions] = {}
+    for spec in METRICS:
+        if spec.status != status:
+            continue
+        published, decisions[spec.metric] = _metric_published(
+            rows,
+            spec=spec,
+            country=country,
+            year=year,
+            previous=previous,
+            decided=decisions.get(spec.same_cohorts_as) if spec.same_cohorts_as else None,
+            pooled_from=pooled_from,
+        )
+        yield spec, published
 
 
 GroupKey = tuple[str, int, str]

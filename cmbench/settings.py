@@ -156,6 +156,8 @@ TEMPLATES = [
         },
     },
 ]
+# Django's widget templates through Jinja2 (the same HTML, faster); the rest as usual.
+FORM_RENDERER = "cmbench.renderers.FormRenderer"
 
 # Database: SQLite under var/ by default; PostgreSQL (production, CI) from
 # DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/cmbench.

@@ -251,7 +251,13 @@ def build_cells(cube: CubeInput, *, only: Sequence[tuple[str, ...]] | None = Non
             column.append(np.bincount(cell_of_fine, weights=fine, minlength=counts.size))
 
     cells = pd.DataFrame({name: np.concatenate(arrays) for name, arrays in parts.items()})
-    sums = [np.concatenate(column).astype(np.int64) for column in sums_parts]
+    del parts
+    # Whole numbers in float64 (bincount's weights): cast as they are joined, each
+    # column's parts let go as soon as it is whole (France's employees: 24 columns of
+    # 150,000 cells each).
+    sums = []
+    while sums_parts:
+        sums.append(np.concatenate(sums_parts.pop(0), dtype=np.int64, casting="unsafe"))
     if record_keys is None:
         for (family, code, _rows), column in zip(flags, sums, strict=True):
             cells[share_column(family, code)] = column

@@ -817,6 +817,8 @@ def snapshot_build(
     is_demo = bool((frame["source"] == "demo").any())
     del frame
     weighted = weighting.weighted_medians(kept)
+    # The read's and the fences' buffers are free now: given back before the groups start.
+    workers.give_back_memory()
 
     tasks = _group_tasks(kept, previous=previous, store_into=store_into)
     statuses_left = Counter((country, year) for (country, year, _status), *_ in tasks)

@@ -28,6 +28,7 @@ parent holds the rows of those groups only, not a copy of every answer.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import multiprocessing.connection
 import multiprocessing.forkserver
@@ -146,8 +147,26 @@ def _leave_with(sentinel: int) -> None:
 
 
 def _worker_compute[Result](compute: Callable[..., Result], arguments: dict[str, Any]) -> Result:
-    """One task in a worker; its database connection closed after it, as a request's is."""
+    """One task in a worker; its database connection closed after it, as a request's is,
+    and the memory its frames held given back."""
     try:
         return compute(**arguments)
     finally:
         connections.close_all()
+        give_back_memory()
+
+
+def give_back_memory() -> None:
+    """Return the heap's free pages to the system (glibc's `malloc_trim`).
+
+    numpy and pandas free a group's frames, but glibc keeps many of the freed
+    pages in the process, which goes on counting them until it exits: a
+    worker that computed France would hold France's peak through every
+    smaller group after it, and the build its read buffers through the whole
+    build. Nothing happens where the C library has no malloc_trim (musl, macOS).
+    """
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)

@@ -115,42 +115,38 @@ def deflated(rows: pd.DataFrame, factors: dict[int, float]) -> pd.DataFrame:
 
 
 def pooled_cells(
-    kept: pd.DataFrame,
     *,
     cells: pd.DataFrame,
     years: Sequence[int] | None,
+    read_years: Sequence[int],
+    countries: Sequence[str],
     previous: Snapshot | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The published pooled cells of every thin country, and what the notes say about them.
 
-    `kept` holds the build's answers after the stage-3 fences, `cells` its
-    ordinary published cells, `years` the editions it rebuilds (None: all),
-    `previous` the snapshot whose pooled cells privacy rule 8 compares with.
-    Nothing is pooled unless the build rebuilds the latest edition (otherwise
-    the previous snapshot's pooled cells are kept with that edition's cells).
-    Answers of pooled editions the build did not read are read and fenced here.
+    `cells` holds the build's ordinary published cells, `years` the editions it
+    rebuilds (None: all), `read_years` the editions it read answers of and
+    `countries` the countries it read, `previous` the snapshot whose pooled
+    cells privacy rule 8 compares with. Nothing is pooled unless the build
+    rebuilds the latest edition (otherwise the previous snapshot's pooled cells
+    are kept with that edition's cells). The thin countries' answers of the
+    pooled editions are read and fenced here, as each group's are.
     """
     # Imported here: the snapshot build imports this module.
     from benchmarks.build.snapshots import STATUSES, _fence, experience_bands, metrics_published
 
     # A whole build read every accepted answer: its latest year is the latest edition.
-    latest = int(kept["year"].max()) if years is None and not kept.empty else latest_edition()
+    latest = max(read_years) if years is None and read_years else latest_edition()
     if latest is None or (years is not None and latest not in years):
         return pd.DataFrame(), {}
     editions = pooled_years(latest)
-    countries = sorted(str(country) for country in np.unique(kept["country"].to_numpy()))
     thin = thin_countries(cells, year=latest, countries=countries)
     if not thin:
         return pd.DataFrame(), {}
-    # Only the thin countries' answers of the pooled editions are copied.
-    rows = kept[kept["country"].isin(thin).to_numpy() & kept["year"].isin(editions).to_numpy()]
-    missing = [year for year in editions if year not in set(kept["year"].unique().tolist())]
-    if missing:
-        extra = inputs.responses_frame(years=missing)
-        if not extra.empty:
-            extra["experience"] = experience_bands(extra["experience_years"])
-            extra, _fenced = _fence(extra)
-            rows = pd.concat([rows, extra[extra["country"].isin(thin)]], ignore_index=True)
+    rows = inputs.responses_frame(years=editions, countries=thin)
+    if not rows.empty:
+        rows["experience"] = experience_bands(rows["experience_years"])
+        rows, _fenced = _fence(rows)
     notes: dict[str, Any] = {}
     frames = []
     for country in thin:

@@ -1,8 +1,9 @@
 """Build and publish a benchmark snapshot: a write, so a service (`snapshot_publish`).
 
-The build reads accepted answers once, leaves out stage-3 outliers, computes the
-cube of every country, edition and metric (each country, edition and status
-on a process of its own: `workers`), applies the privacy rules of DESIGN.md,
+The build counts the accepted answers of each country, edition and status, then
+each such group, on a process of its own (`workers`), reads its answers,
+leaves out its stage-3 outliers, computes its cube of every metric, applies
+the privacy rules of DESIGN.md,
 fits the profile models, and stores each group's cells as soon as they are
 computed, under a snapshot still "building" that no reader reads. One
 transaction then stores the rest and makes the new snapshot current: readers
@@ -667,6 +668,12 @@ class GroupCells:
     model: ModelRelease | None
     # Cells already stored (`store_into`): `frames` then hold CELL_SUMMARY only.
     stored: int = 0
+    # Set by `group_from_answers`: answers left out by the stage-3 fences, the
+    # salary median weighted to the country's reference (employees), and the
+    # seconds spent reading and fencing the group's answers.
+    fenced: int = 0
+    weighted: weighting.WeightedRelease | None = None
+    read_seconds: float = 0.0
 
 
 def group_cells(
@@ -743,42 +750,78 @@ def metrics_published(
 GroupKey = tuple[str, int, str]
 
 
+def group_from_answers(
+    *,
+    country: str,
+    year: int,
+    status: str,
+    previous: Snapshot | None,
+    store_into: Snapshot | None = None,
+    weigh: bool = False,
+) -> GroupCells:
+    """One country, edition and status from its accepted answers: read, fenced (stage 3),
+    then `group_cells` when the status is published and MIN_COHORT answers are left,
+    and with `weigh` the salary median weighted to the country's reference.
+
+    Each group reads its own answers, on its own process: the build's process
+    never holds every answer, and the groups read at once rather than one
+    after the other. A group's fences are those of its own answers, as
+    DESIGN.md's stage 3 sets them (per country, edition and status). Each
+    group reads its answers as it starts: an answer accepted or withdrawn
+    while a build runs is in it or not according to its group, and in the
+    next build either way, as one accepted during a single read would be.
+    """
+    started = time.perf_counter()
+    rows = inputs.responses_frame(years=[year], countries=[country], statuses=[status])
+    rows["experience"] = experience_bands(rows["experience_years"])
+    kept, fenced = _fence(rows)
+    del rows
+    read_seconds = time.perf_counter() - started
+    if status in STATUSES and len(kept) >= MIN_COHORT:
+        group = group_cells(
+            kept,
+            country=country,
+            year=year,
+            status=status,
+            previous=previous,
+            store_into=store_into,
+        )
+    else:
+        group = GroupCells(frames=[], put_back=(0, 0), model=None)
+    group.fenced = int(fenced["stage3_fenced"].sum())
+    group.read_seconds = read_seconds
+    if weigh:
+        group.weighted = weighting.weighted_release(kept, country=country, year=year)
+    return group
+
+
 def _group_tasks(
-    kept: pd.DataFrame, **common: Any
+    sizes: pd.DataFrame, *, weigh: set[str], **common: Any
 ) -> list[tuple[GroupKey, int, Callable[[], dict[str, Any]]]]:
-    """`group_cells`' tasks, in the order of the groups: each (country, edition, status)
-    with at least MIN_COHORT answers, its size, and its arguments (its rows are taken
-    from `kept` when the task is handed out; `common` goes to every task)."""
-    positions = kept.groupby(["country", "year", "status"], sort=False).indices
+    """`group_from_answers`' tasks, in the order of the groups: each (country, edition,
+    status) with accepted answers, its size, and its arguments (`common` goes to every
+    task; employees of the countries in `weigh` are weighted)."""
     tasks = [
         (
-            (str(country), int(year), str(status)),
-            len(rows),
+            (str(row.country), int(row.year), str(row.status)),
+            int(row.count),
             partial(
-                _group_arguments,
-                kept,
-                rows,
-                country=str(country),
-                year=int(year),
-                status=str(status),
+                dict,
+                country=str(row.country),
+                year=int(row.year),
+                status=str(row.status),
+                weigh=row.status == "employee" and row.country in weigh,
                 **common,
             ),
         )
-        for (country, year, status), rows in positions.items()
-        if len(rows) >= MIN_COHORT and status in STATUSES
+        for row in sizes.itertuples()
     ]
     return sorted(tasks, key=lambda task: _group_order(task[0]))
 
 
-def _group_arguments(
-    kept: pd.DataFrame, rows: NDArray[np.int64], **arguments: Any
-) -> dict[str, Any]:
-    return {"rows": kept.take(rows), **arguments}
-
-
-def _group_order(key: GroupKey) -> tuple[str, int, int]:
+def _group_order(key: GroupKey) -> tuple[str, int, int, str]:
     country, year, status = key
-    return country, year, STATUSES.index(status)
+    return country, year, STATUSES.index(status) if status in STATUSES else len(STATUSES), status
 
 
 def snapshot_build(
@@ -799,39 +842,34 @@ def snapshot_build(
     timings: dict[str, float] = {}
     processes = workers.worker_count()
     workers.warm_up(processes)
-    started = time.perf_counter()
-    frame = inputs.responses_frame(years=years)
-    timings["read"] = time.perf_counter() - started
-    say(f"{len(frame)} accepted answers read")
-    if frame.empty:
+    sizes = inputs.group_sizes(years=years)
+    if sizes.empty:
         where = f" in editions {', '.join(map(str, years))}" if years else ""
         raise SnapshotError(f"No accepted answer to publish{where}: nothing was published.")
-    frame["experience"] = experience_bands(frame["experience_years"])
-    started = time.perf_counter()
-    kept, fenced = _fence(frame)
-    timings["fences"] = time.perf_counter() - started
-    # What the notes need of every answer read, then those answers go: from here
-    # on the build holds the fenced ones only (at a million answers, each copy
-    # of them is a few hundred MiB).
-    notes = _notes(frame, fenced)
-    is_demo = bool((frame["source"] == "demo").any())
-    del frame
-    weighted = weighting.weighted_medians(kept)
-    # The read's and the fences' buffers are free now: given back before the groups start.
-    workers.give_back_memory()
-
-    tasks = _group_tasks(kept, previous=previous, store_into=store_into)
+    say(f"{int(sizes['count'].sum())} accepted answers to read, in {len(sizes)} groups")
+    read_years = sorted(int(year) for year in sizes["year"].unique())
+    weigh = set(weighting.reference_countries())
+    tasks = _group_tasks(sizes, weigh=weigh, previous=previous, store_into=store_into)
     statuses_left = Counter((country, year) for (country, year, _status), *_ in tasks)
     groups: dict[GroupKey, GroupCells] = {}
     started = time.perf_counter()
-    for (country, year, status), group in workers.run(group_cells, tasks, workers=processes):
+    for (country, year, status), group in workers.run(group_from_answers, tasks, workers=processes):
         groups[country, year, status] = group
         statuses_left[country, year] -= 1
         if not statuses_left[country, year]:
             say(f"{country} {year}: cells computed")
+    timings["read"] = sum(group.read_seconds for group in groups.values())
     # In the order of the groups, whichever ended first: the same snapshot either way.
     published_frames: list[pd.DataFrame] = []
     models: list[ModelRelease] = []
+    fenced = pd.DataFrame(
+        [
+            (year, country, status, group.fenced)
+            for (country, year, status), group in groups.items()
+        ],
+        columns=["year", "country", "status", "stage3_fenced"],
+    )
+    weighted = _weighted(groups, years=read_years, countries=sorted(weigh))
     before_put_back = after_put_back = stored = 0
     for key in sorted(groups, key=_group_order):
         group = groups.pop(key)
@@ -845,9 +883,14 @@ def snapshot_build(
     cells = pd.concat(published_frames, ignore_index=True) if published_frames else pd.DataFrame()
     del published_frames
     started = time.perf_counter()
-    pooled, pooled_notes = pooling.pooled_cells(kept, cells=cells, years=years, previous=previous)
+    pooled, pooled_notes = pooling.pooled_cells(
+        cells=cells,
+        years=years,
+        read_years=read_years,
+        countries=sorted(str(country) for country in sizes["country"].unique()),
+        previous=previous,
+    )
     timings["pooling"] = time.perf_counter() - started
-    del kept
     say(
         f"privacy rules 1-2: {before_put_back} cells publishable after the greedy pass, "
         f"{after_put_back} after the put-back pass"
@@ -856,7 +899,7 @@ def snapshot_build(
         cells=cells,
         models=models,
         notes={
-            **notes,
+            **_notes(set(read_years), fenced),
             # Fresh decisions of the metrics that take them (base salary reuses salary's).
             "suppression": {
                 "published_before_put_back": before_put_back,
@@ -865,17 +908,34 @@ def snapshot_build(
             "pooled": pooled_notes,
         },
         timings=timings,
-        is_demo=is_demo,
+        is_demo=inputs.has_demo_answers(years=years),
         pooled=pooled,
         weighted=weighted,
         stored=stored,
     )
 
 
-def _notes(frame: pd.DataFrame, fenced: pd.DataFrame) -> dict[str, Any]:
+def _weighted(
+    groups: dict[GroupKey, GroupCells], *, years: Sequence[int], countries: Sequence[str]
+) -> list[weighting.WeightedRelease]:
+    """Each weighted country's release in every edition read, in that order: its employees'
+    group's, or a thin one where the edition has no employee of the country."""
+    releases = []
+    for year in years:
+        for country in countries:
+            if (group := groups.get((country, year, "employee"))) is not None:
+                release = group.weighted
+            else:
+                none = pd.DataFrame(columns=[*inputs.FRAME_COLUMNS, "experience"])
+                release = weighting.weighted_release(none, country=country, year=year)
+            if release is not None:
+                releases.append(release)
+    return releases
+
+
+def _notes(years: set[int], fenced: pd.DataFrame) -> dict[str, Any]:
     """Every exclusion, counted per edition, country and status (DESIGN.md outliers)."""
     states = inputs.state_counts()
-    years = set(frame["year"].unique().tolist())
     states = states[states["year"].isin(years)]
     table = states.pivot_table(
         index=["year", "country", "status"], columns="state", values="count", fill_value=0

@@ -118,7 +118,7 @@ def _last_published(country: str, year: int) -> WeightedMedian | None:
     )
 
 
-def _release(employees: pd.DataFrame, *, country: str, year: int) -> WeightedRelease | None:
+def weighted_release(employees: pd.DataFrame, *, country: str, year: int) -> WeightedRelease | None:
     """One country-edition's weighted median, or None when the country has no reference."""
     references = references_for(country, year)
     if not references:
@@ -184,21 +184,25 @@ def _release(employees: pd.DataFrame, *, country: str, year: int) -> WeightedRel
     )
 
 
+def reference_countries() -> list[str]:
+    """The countries with a reference distribution: their salary medians are weighted."""
+    return sorted(set(ReferenceShare.objects.values_list("country", flat=True)))
+
+
 def weighted_medians(kept: pd.DataFrame) -> list[WeightedRelease]:
-    """Every country with a reference, in every edition of `kept` (the fenced answers)."""
-    references = ReferenceShare.objects.values_list("country", "dimension")
-    countries = sorted({country for country, _dimension in references})
-    dimensions = sorted({dimension for _country, dimension in references})
+    """Every country with a reference, in every edition of `kept` (the fenced answers).
+
+    The build computes each country-edition's release on the process of its
+    employees' group (`weighted_release`); this is the same over one frame.
+    """
+    countries = reference_countries()
     years = sorted(int(year) for year in np.unique(kept["year"].to_numpy()))
-    # Only the columns and rows weighted: a copy of every answer would be the build's
-    # largest allocation at a million answers.
-    wanted = (kept["status"].to_numpy() == "employee") & kept["country"].isin(countries).to_numpy()
-    employees = kept.loc[wanted, ["year", "country", "total_fte", *dimensions]]
+    employees = kept[(kept["status"] == "employee").to_numpy()]
     releases = []
     for year in years:
         for country in countries:
             rows = employees[(employees["year"] == year) & (employees["country"] == country)]
-            release = _release(rows, country=country, year=year)
+            release = weighted_release(rows, country=country, year=year)
             if release is not None:
                 releases.append(release)
     return releases

@@ -22,8 +22,9 @@ database is not SQLite's in-memory one, which no other process can open.
 
 A worker leaves as soon as the build's process is gone, killed or not.
 At most `workers` + 1 groups are in flight at a time, largest first (the
-longest group starts at once and the small ones fill in around it); the
-parent holds the rows of those groups only, not a copy of every answer.
+longest group starts at once and the small ones fill in around it). A task
+carries its group's name, not its rows: each group reads its own answers
+(`snapshots.group_from_answers`), so the build's process never holds them.
 """
 
 from __future__ import annotations
@@ -81,8 +82,7 @@ def run[Key, Result](
     """`compute(**arguments())` for each task (key, size, arguments), as each one ends.
 
     `compute` must be a module-level function (workers import it by name).
-    `arguments` is called just before its task is handed out, so that the rows
-    of a task waiting its turn are not built yet.
+    `arguments` is called just before its task is handed out.
     """
     if workers <= 1 or len(tasks) <= 1:
         for key, _size, arguments in tasks:

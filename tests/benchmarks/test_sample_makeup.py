@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from django.test import Client
 
-from benchmarks.build.snapshots import snapshot_publish
+from benchmarks.build import inputs
+from benchmarks.build.snapshots import _fence, experience_bands, snapshot_build, snapshot_publish
 from benchmarks.build.weighting import store_weighted_medians, weighted_medians
 from benchmarks.layout import FENCE_K
 from benchmarks.models import Cell, Metric, Snapshot, WeightedMedian
@@ -285,3 +286,24 @@ def test_a_reference_level_must_name_codes_of_its_dimension(db: None) -> None:
     reference.level = "small|medium"
     reference.clean()
     assert reference.codes() == ("small", "medium")
+
+
+def test_the_build_weights_each_edition_as_one_pass_over_its_fenced_answers(db: None) -> None:
+    """The build weighs each country-edition on its employees' own process; the releases are
+    those of `weighted_medians` over every fenced answer, a thin one where an edition has
+    no French employee at all."""
+    _seed_reference()
+    store_answers(300, seed=43, year=YEAR, freelance_share=0.25)
+    store_answers(40, seed=44, year=YEAR - 1, freelance_share=1.0)
+
+    result = snapshot_build(previous=None, progress=None)
+
+    frame = inputs.responses_frame()
+    frame["experience"] = experience_bands(frame["experience_years"])
+    kept, _fenced = _fence(frame)
+    assert result.weighted == weighted_medians(kept)
+    assert [(release.year, release.reason) for release in result.weighted] == [
+        (YEAR - 1, "thin_cohort"),
+        (YEAR, ""),
+    ]
+    assert result.weighted[1].published and result.weighted[1].weighted_p50 is not None

@@ -162,8 +162,8 @@ def give_back_memory() -> None:
     numpy and pandas free a group's frames, but glibc keeps many of the freed
     pages in the process, which goes on counting them until it exits: a
     worker that computed France would hold France's peak through every
-    smaller group after it, and the build its read buffers through the whole
-    build. Nothing happens where the C library has no malloc_trim (musl, macOS).
+    smaller group after it. Nothing happens where the C library has no
+    malloc_trim (musl, macOS).
     """
     try:
         trim = ctypes.CDLL(None).malloc_trim

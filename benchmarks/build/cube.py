@@ -32,6 +32,9 @@ PERCENTILES = (0.10, 0.25, 0.50, 0.75, 0.90)
 PERCENTILE_NAMES = ("p10", "p25", "p50", "p75", "p90")
 _COUNT_BITS = 22
 _COUNT_MASK = (1 << _COUNT_BITS) - 1
+# `_groups` sorts keys by digits of 15 bits: int16's, whose stable sort is a radix sort.
+_DIGIT_BITS = 15
+_DIGIT_MASK = (1 << _DIGIT_BITS) - 1
 
 
 @dataclass(frozen=True)
@@ -117,14 +120,19 @@ def _groups(
     """Stable order by key (keys in [0, bound)), then each distinct key in ascending
     order with the start and count of its run.
 
-    Keys under 2^15 are sorted as int16, for which numpy's stable sort is a
-    radix sort (linear time): most patterns have a few hundred cells at most.
-    The runs are counted, not found in the sorted keys (a count per key).
+    Keys are sorted 15 bits at a time as int16, for which numpy's stable sort
+    is a radix sort (linear time), least significant digits first: most
+    patterns have a few hundred cells and take one pass; the finest, over
+    100,000 possible keys, take two (about 5 ms for 236,000 rows, where a
+    stable sort of the int64 keys takes 25). The runs are counted, not found
+    in the sorted keys (a count per key).
     """
-    if bound <= np.iinfo(np.int16).max:
-        order = np.argsort(keys.astype(np.int16), kind="stable")
-    else:
-        order = np.argsort(keys, kind="stable")
+    order = np.argsort((keys & _DIGIT_MASK).astype(np.int16), kind="stable")
+    shift = _DIGIT_BITS
+    while bound > 1 << shift:
+        digit = ((keys[order] >> shift) & _DIGIT_MASK).astype(np.int16)
+        order = order[np.argsort(digit, kind="stable")]
+        shift += _DIGIT_BITS
     histogram = np.bincount(keys, minlength=bound)
     present = np.flatnonzero(histogram)
     counts = histogram[present]

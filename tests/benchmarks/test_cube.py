@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from benchmarks.build import cube
 from benchmarks.build.cube import (
     ALL,
     PERCENTILE_NAMES,
@@ -129,3 +130,29 @@ def test_the_rows_order_does_not_change_a_cell() -> None:
     pd.testing.assert_frame_equal(
         by_cell(build_cells(cube_of(frame).in_value_order())), one, check_exact=True
     )
+
+
+@pytest.mark.parametrize("bound", [1, 300, 1 << 15, (1 << 15) + 1, 136_080, 1 << 24])
+def test_groups_sort_keys_as_numpy_stable_sort_does(bound: int) -> None:
+    # Over 2^15 possible keys the radix sort takes a second 15-bit digit (cube._groups).
+    keys = np.random.default_rng(bound).integers(0, bound, 20_000)
+
+    order, present, starts, counts = cube._groups(keys, bound)
+
+    np.testing.assert_array_equal(order, np.argsort(keys, kind="stable"))
+    distinct, first, sizes = np.unique(keys, return_index=True, return_counts=True)
+    np.testing.assert_array_equal(present, distinct)
+    np.testing.assert_array_equal(counts, sizes)
+    np.testing.assert_array_equal(keys[order][starts], distinct)
+
+
+def test_a_cube_sorted_several_digits_at_a_time_has_the_same_cells(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Digits of 2 bits: every pattern of this small cube takes several radix passes.
+    frame = rows(6)
+    wanted = by_cell(build_cells(cube_of(frame)))
+    monkeypatch.setattr(cube, "_DIGIT_BITS", 2)
+    monkeypatch.setattr(cube, "_DIGIT_MASK", 3)
+
+    pd.testing.assert_frame_equal(by_cell(build_cells(cube_of(frame))), wanted, check_exact=True)

@@ -140,7 +140,7 @@ def test_groups_sort_keys_as_numpy_stable_sort_does(bound: int) -> None:
     order, present, starts, counts = cube._groups(keys, bound)
 
     np.testing.assert_array_equal(order, np.argsort(keys, kind="stable"))
-    distinct, first, sizes = np.unique(keys, return_index=True, return_counts=True)
+    distinct, sizes = np.unique(keys, return_counts=True)
     np.testing.assert_array_equal(present, distinct)
     np.testing.assert_array_equal(counts, sizes)
     np.testing.assert_array_equal(keys[order][starts], distinct)

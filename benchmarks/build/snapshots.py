@@ -376,7 +376,7 @@ def _comparison_json(comparison: GroupComparison, groups: list[str], *, n: int) 
     to four decimals would tell the true n1 n2 behind two perturbed counts.
     """
     kruskal = comparison.kruskal
-    pairwise = comparison.pairwise
+    pairwise = comparison.pairs
     return {
         "test": "kruskal-wallis",
         "groups": groups,

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -223,10 +225,20 @@ def pairwise_mann_whitney(groups: Mapping[str, ArrayLike]) -> pd.DataFrame:
 
 @dataclass(frozen=True, eq=False)
 class GroupComparison:
-    """Kruskal–Wallis across groups and Mann–Whitney between every pair, from one pass."""
+    """Kruskal–Wallis across groups and Mann–Whitney between every pair, from one pass.
+
+    ``pairs`` holds the pairwise table's columns (as :func:`pairwise_mann_whitney`
+    names them), one entry per pair; ``pairwise`` is that table as a DataFrame,
+    made when asked for: the build reads the columns a few thousand times per
+    snapshot, and a DataFrame cost more to make than the statistics in it.
+    """
 
     kruskal: KruskalResult
-    pairwise: pd.DataFrame
+    pairs: Mapping[str, NDArray[Any]]
+
+    @cached_property
+    def pairwise(self) -> pd.DataFrame:
+        return pd.DataFrame(dict(self.pairs))
 
 
 def compare_sorted_groups(
@@ -305,17 +317,15 @@ def compare_sorted_groups(
     spread = np.sqrt(np.where(variance > 0.0, variance, 1.0))
     z = (np.maximum(u_a, n_i * n_j - u_a) - n_i * n_j / 2.0 - 0.5) / spread
     p_value = np.where(variance > 0.0, np.minimum(1.0, 2.0 * special.ndtr(-z)), 1.0)
-    table = pd.DataFrame(
-        {
-            "group_a": np.asarray(names, dtype=object)[i],
-            "group_b": np.asarray(names, dtype=object)[j],
-            "n_a": n_i.astype(np.int64),
-            "n_b": n_j.astype(np.int64),
-            "u": u_a,
-            "p_value": p_value,
-            "p_holm": holm_adjust(p_value),
-            "rank_biserial": 2.0 * u_a / (n_i * n_j) - 1.0,
-            "prob_a_higher": u_a / (n_i * n_j),
-        }
-    )
-    return GroupComparison(kruskal=kruskal, pairwise=table)
+    pairs = {
+        "group_a": np.asarray(names, dtype=object)[i],
+        "group_b": np.asarray(names, dtype=object)[j],
+        "n_a": n_i.astype(np.int64),
+        "n_b": n_j.astype(np.int64),
+        "u": u_a,
+        "p_value": p_value,
+        "p_holm": holm_adjust(p_value),
+        "rank_biserial": 2.0 * u_a / (n_i * n_j) - 1.0,
+        "prob_a_higher": u_a / (n_i * n_j),
+    }
+    return GroupComparison(kruskal=kruskal, pairs=pairs)

@@ -842,7 +842,9 @@ def snapshot_build(
     timings: dict[str, float] = {}
     processes = workers.worker_count()
     workers.warm_up(processes)
-    sizes = inputs.group_sizes(years=years)
+    # Counted once: the groups are its accepted answers, the notes count every state.
+    states = inputs.state_counts(years=years)
+    sizes = inputs.group_sizes(states)
     if sizes.empty:
         where = f" in editions {', '.join(map(str, years))}" if years else ""
         raise SnapshotError(f"No accepted answer to publish{where}: nothing was published.")
@@ -899,7 +901,7 @@ def snapshot_build(
         cells=cells,
         models=models,
         notes={
-            **_notes(set(read_years), fenced),
+            **_notes(set(read_years), fenced, states),
             # Fresh decisions of the metrics that take them (base salary reuses salary's).
             "suppression": {
                 "published_before_put_back": before_put_back,
@@ -933,9 +935,9 @@ def _weighted(
     return releases
 
 
-def _notes(years: set[int], fenced: pd.DataFrame) -> dict[str, Any]:
-    """Every exclusion, counted per edition, country and status (DESIGN.md outliers)."""
-    states = inputs.state_counts()
+def _notes(years: set[int], fenced: pd.DataFrame, states: pd.DataFrame) -> dict[str, Any]:
+    """Every exclusion, counted per edition, country and status (DESIGN.md outliers), from
+    `inputs.state_counts` as the build began (each group read its answers soon after)."""
     states = states[states["year"].isin(years)]
     table = states.pivot_table(
         index=["year", "country", "status"], columns="state", values="count", fill_value=0

@@ -197,9 +197,9 @@ def warm_requests(*, workers: int, cohorts: int) -> int:
     far as the cohorts go: after R requests a given pair is still unserved with
     probability about exp(-R / (workers x cohorts)). Eight times the pairs
     leaves about 0.03 % of them (2 of 5,588 at 4 workers and 1,397 cohorts)
-    for the timed load; 5 s of warm-up, as this benchmark had before (6,000 to 10,000
-    answers here), left a sixth to a third of them,
-    and the misses, each a database read and a render, made ours' p99.
+    for the timed load. The 5 s of warm-up this benchmark had before (6,000
+    to 10,000 answers here) left a sixth to a third of them, and the misses,
+    each a database read and a render, made ours' p99.
     """
     return 8 * workers * cohorts
 

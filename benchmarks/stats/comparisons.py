@@ -119,9 +119,10 @@ def kruskal_wallis(groups: Sequence[ArrayLike]) -> KruskalResult:
 def _chi2_sf(h: float, df: int) -> float:
     """P(chi2_df >= h): `scipy.stats.chi2.sf`'s value, without its per-call argument handling.
 
-    The build compares groups a few thousand times; the distribution object's
-    checks cost more than the function it calls, `special.chdtrc`, which
-    gives NaN rather than 1 below 0 (an H a rounding error under 0).
+    The build compares groups a few thousand times, and the distribution
+    object's checks cost more than the function it calls, `special.chdtrc`.
+    That function gives NaN below 0 where chi2.sf gives 1, so H, which can
+    fall a rounding error below 0, is clamped there.
     """
     return float(special.chdtrc(df, max(h, 0.0)))
 

@@ -66,7 +66,7 @@ class SnapshotAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     @admin.display(description=_("seconds"))
     def seconds(self, snapshot: Snapshot) -> str:
-        return f"{sum(snapshot.timings.values()):.1f}" if snapshot.timings else "—"
+        return f"{snapshot.build_seconds:.1f}" if snapshot.timings else "—"
 
     @admin.display(description=_("parameters"))
     def parameters_pretty(self, snapshot: Snapshot) -> str:

@@ -35,6 +35,10 @@ class SnapshotQuerySet(models.QuerySet["Snapshot"]):
         return self.filter(is_current=True)
 
 
+# Timings measured inside another stage (Snapshot.timings): not added to the build's seconds.
+WITHIN_CELLS = ("read",)
+
+
 class Snapshot(models.Model):
     """One computation of every benchmark cell; readers see the current one only."""
 
@@ -56,6 +60,8 @@ class Snapshot(models.Model):
     parameters = models.JSONField(_("parameters"), default=dict)
     # Exclusions per stage (DESIGN.md outliers) per country, edition and status.
     notes = models.JSONField(_("notes"), default=dict)
+    # Seconds per stage: "cells", "pooling" and "store" follow one another; "read"
+    # is the groups' reading, summed over their processes, inside "cells".
     timings = models.JSONField(_("timings, seconds"), default=dict)
     cell_count = models.PositiveIntegerField(_("published cells"), default=0)
     error = models.TextField(_("error"), blank=True)
@@ -74,6 +80,11 @@ class Snapshot(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_status_display()}"
+
+    @property
+    def build_seconds(self) -> float:
+        """How long the build took: its successive stages' seconds (not "read", inside "cells")."""
+        return sum(seconds for stage, seconds in self.timings.items() if stage not in WITHIN_CELLS)
 
 
 class CohortFigures(models.Model):

@@ -64,6 +64,14 @@ def test_the_task_returns_the_snapshot_its_cells_and_timings(make_answers: MakeA
     assert set(result.return_value["timings"]) >= {"read", "cells", "store"}
 
 
+def test_a_builds_seconds_add_its_stages_once_not_the_reading_inside_them() -> None:
+    # The groups read their answers inside "cells", on several processes at once:
+    # the admin's and the command's seconds leave that sum out.
+    snapshot = Snapshot(timings={"read": 5.5, "cells": 20.0, "pooling": 0.25, "store": 1.5})
+
+    assert snapshot.build_seconds == 21.75
+
+
 def test_a_build_rebuilds_only_the_editions_asked(make_answers: MakeAnswers) -> None:
     make_answers(60, year=2025, seed=1)
     make_answers(60, year=2026, seed=2)

@@ -56,7 +56,7 @@ class Command(BaseCommand):
             snapshot = snapshot_publish(years=years, progress=progress)
         except SnapshotError as error:
             raise CommandError(str(error)) from None
-        seconds = sum(snapshot.timings.values())
+        seconds = snapshot.build_seconds
         demo = " (demo data)" if snapshot.is_demo else ""
         self.stdout.write(
             self.style.SUCCESS(

@@ -279,6 +279,133 @@ def build_cells(cube: CubeInput, *, only: Sequence[tuple[str, ...]] | None = Non
     return cells
 
 
+def build_split_cells(
+    cube: CubeInput,
+    splits: Mapping[str, NDArray[np.integer[Any]]],
+    *,
+    name: str,
+    levels: tuple[str, str],
+    max_filters: int,
+) -> dict[str, pd.DataFrame]:
+    """Each split's cells: what `build_cells` returns for the cube with one more
+    dimension, `name`, whose two `levels` the split codes 0 and 1 row by row (in
+    the cube's row order), on the patterns of at most `max_filters` of the
+    cube's dimensions, each with `name` filtered too.
+
+    The mission breakdowns: twelve splits of the same rows. Each pattern's rows
+    are grouped once; a split then divides every group in two, keeping value
+    order (a boolean selection), so no split sorts or encodes anything. The
+    cube's masks take no part (build_cells' callers give the split cubes none);
+    thresholds and record keys do, as in build_cells.
+    """
+    if cube.sorted_by_value:
+        by_value = None
+    else:
+        by_value = np.argsort(cube.values, kind="stable")
+        cube = cube.in_value_order()
+    codes_of = {
+        split: np.asarray(codes if by_value is None else codes[by_value], dtype=np.int8)
+        for split, codes in splits.items()
+    }
+    values, n_rows = cube.values, cube.values.size
+    record_keys = cube.record_keys
+    level_names = np.asarray(levels, dtype=object)
+    columns = (*cube.dims, name, "n", *PERCENTILE_NAMES, "median_ci_low", "median_ci_high")
+    parts: dict[str, dict[str, list[NDArray[Any]]]] = {
+        split: {column: [] for column in columns} for split in splits
+    }
+    sums_parts: dict[str, list[list[NDArray[np.float64]]]] = {split: [] for split in splits}
+    for pattern in patterns(cube.dims, max_filters=max_filters):
+        key = _pattern_key(cube, cube.codes, pattern, n_rows)
+        order, cell_keys_sorted, _starts, counts = _groups(key, _key_bound(cube, pattern))
+        cells = counts.size
+        # Each row's (pattern cell, split level) as one index, in the split cells' key order.
+        doubled_cell = np.repeat(np.arange(0, 2 * cells, 2), counts)
+        sorted_values = values[order]
+        # The sums build_cells makes per cell: record keys, then each threshold's
+        # count and numerator key sum.
+        weights: list[NDArray[np.float64] | None] = []
+        if record_keys is not None:
+            weights.append(record_keys[order].astype(np.float64))
+        for threshold in cube.thresholds:
+            under = sorted_values < threshold
+            weights.append(under.astype(np.float64))
+            if record_keys is not None:
+                weights.append(np.where(under, np.mod(record_keys[order], KEY_RANGE), 0.0))
+        decoded = _decoded(cube, cell_keys_sorted, pattern)
+        dimension_names = {
+            dim: np.asarray(cube.levels[dim], dtype=object)[decoded[dim]] for dim in pattern
+        }
+        for split, split_codes in codes_of.items():
+            second = split_codes[order].astype(bool)
+            split_cell = doubled_cell + second
+            both = np.bincount(split_cell, minlength=2 * cells)
+            present = both > 0
+            quantiles = np.full((2 * cells, len(PERCENTILES)), np.nan)
+            interval = np.full((2 * cells, 2), np.nan)
+            # Each level's rows, pattern cell by pattern cell, still in value order
+            # (np.compress: a quarter of the time of indexing by the booleans).
+            sides = (np.compress(~second, sorted_values), np.compress(second, sorted_values))
+            for level, side in enumerate(sides):
+                side_counts = both[level::2]
+                big = side_counts >= MIN_COHORT
+                if not big.any():
+                    continue
+                side_starts = np.cumsum(side_counts) - side_counts
+                rows = np.flatnonzero(big) * 2 + level
+                quantiles[rows] = grouped_quantiles(
+                    side, side_starts[big], side_counts[big], PERCENTILES, check_sorted=False
+                )
+                interval[rows] = grouped_median_ci(
+                    side, side_starts[big], side_counts[big], check_sorted=False
+                )
+            counts_present = both[present]
+            part = parts[split]
+            part["n"].append(counts_present)
+            for dim in cube.dims:
+                if dim in pattern:
+                    part[dim].append(np.repeat(dimension_names[dim], 2)[present])
+                else:
+                    part[dim].append(np.full(counts_present.size, ALL, dtype=object))
+            part[name].append(level_names[np.tile([0, 1], cells)[present]])
+            tails = counts_present >= TAILS_COMPUTED_FROM
+            for index, percentile in enumerate(PERCENTILE_NAMES):
+                column = quantiles[present, index]
+                if percentile in ("p10", "p90"):
+                    column = np.where(tails, column, np.nan)
+                part[percentile].append(column)
+            part["median_ci_low"].append(interval[present, 0])
+            part["median_ci_high"].append(interval[present, 1])
+            sums = sums_parts[split]
+            if not sums:
+                sums.extend([] for _ in weights)
+            for column_parts, weight in zip(sums, weights, strict=True):
+                column_parts.append(
+                    np.bincount(split_cell, weights=weight, minlength=2 * cells)[present]
+                )
+    return {split: _split_frame(parts[split], sums_parts[split], cube) for split in splits}
+
+
+def _split_frame(
+    parts: dict[str, list[NDArray[Any]]],
+    sums_parts: list[list[NDArray[np.float64]]],
+    cube: CubeInput,
+) -> pd.DataFrame:
+    """One split's cells as build_cells lays them out: its columns, then the sums' columns."""
+    cells = pd.DataFrame({column: np.concatenate(arrays) for column, arrays in parts.items()})
+    sums = [np.concatenate(column, dtype=np.int64, casting="unsafe") for column in sums_parts]
+    if cube.record_keys is None:
+        for threshold, column in zip(cube.thresholds, sums, strict=True):
+            cells[share_column("under", str(threshold))] = column
+        return cells
+    cells["key"] = cell_keys(sums[0])
+    for index, threshold in enumerate(cube.thresholds):
+        column = share_column("under", str(threshold))
+        cells[column] = sums[1 + 2 * index]
+        cells[key_column(column)] = cell_keys(sums[2 + 2 * index])
+    return cells
+
+
 def share_column(family: str, code: str) -> str:
     """The column of build_cells' output counting a cell's rows with that flag."""
     return f"k:{family}:{code}"

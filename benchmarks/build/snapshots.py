@@ -45,7 +45,13 @@ from django.utils import timezone
 from numpy.typing import NDArray
 
 from benchmarks.build import inputs, memory, pooling, smoothing, store, weighting, workers
-from benchmarks.build.cube import CubeInput, build_cells, key_column, patterns, share_column
+from benchmarks.build.cube import (
+    CubeInput,
+    build_cells,
+    build_split_cells,
+    key_column,
+    share_column,
+)
 from benchmarks.layout import (
     ALL,
     BREAKDOWN_MAX_FILTERS,
@@ -187,26 +193,18 @@ def _metric_cells(
     main = build_cells(cube)
     main["mission"] = ALL
     main["mission_done"] = True
-    breakdown_patterns = [
-        (*pattern, "mission_flag")
-        for pattern in patterns(spec.dims, max_filters=BREAKDOWN_MAX_FILTERS)
-    ]
     masks, _missions = cube.masks[MASK_COLUMNS["missions"]]
+    # Level 0 "yes" (does the mission), 1 "no": each mission splits the same rows in two.
+    splits = {mission: 1 - ((masks >> bit) & 1) for bit, mission in enumerate(vocab.MISSIONS.codes)}
     frames = []
-    for bit, mission in enumerate(vocab.MISSIONS.codes):
-        # Level 0 "yes" (does the mission), 1 "no": the codes are reused, not re-encoded.
-        flag = 1 - ((masks >> bit) & 1)
-        mission_cube = CubeInput(
-            values=cube.values,
-            dims=(*spec.dims, "mission_flag"),
-            levels={**cube.levels, "mission_flag": ("yes", "no")},
-            codes={**cube.codes, "mission_flag": flag.astype(np.int64)},
-            masks={},
-            thresholds=cube.thresholds,
-            record_keys=cube.record_keys,
-            sorted_by_value=True,
-        )
-        cells = build_cells(mission_cube, only=breakdown_patterns)
+    split_cells = build_split_cells(
+        cube,
+        splits,
+        name="mission_flag",
+        levels=("yes", "no"),
+        max_filters=BREAKDOWN_MAX_FILTERS,
+    )
+    for mission, cells in split_cells.items():
         cells["mission"] = mission
         cells["mission_done"] = cells["mission_flag"] == "yes"
         frames.append(cells)
@@ -344,7 +342,7 @@ def _comparisons(
             except StatsError:
                 continue
             taking_part = labels >= 0
-            key = int(subset_keys[taking_part].sum()) % KEY_RANGE
+            key = int(np.compress(taking_part, subset_keys).sum()) % KEY_RANGE
             size = perturbed_counts(np.array([int(taking_part.sum())]), np.array([key]))
             result.setdefault(parent, {})[d] = _comparison_json(
                 comparison, children, n=int(size[0])

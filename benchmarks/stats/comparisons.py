@@ -271,7 +271,8 @@ def compare_sorted_groups(
     if g_count < 2:
         raise InsufficientDataError(f"a comparison needs two groups, got {g_count}")
     kept = labels >= 0
-    values, labels = values[kept], labels[kept]
+    # np.compress: several times faster than indexing by the booleans on long arrays.
+    values, labels = np.compress(kept, values), np.compress(kept, labels)
     if (labels >= g_count).any():
         raise StatsError("a group index is beyond the names given")
     n_g = np.bincount(labels, minlength=g_count).astype(np.float64)

@@ -156,3 +156,49 @@ def test_a_cube_sorted_several_digits_at_a_time_has_the_same_cells(
     monkeypatch.setattr(cube, "_DIGIT_MASK", 3)
 
     pd.testing.assert_frame_equal(by_cell(build_cells(cube_of(frame))), wanted, check_exact=True)
+
+
+def _split_cube(whole: CubeInput, flag: np.ndarray) -> CubeInput:
+    """The cube build_cells would take for one split: its rows with "flag" as a dimension."""
+    return CubeInput(
+        values=whole.values,
+        dims=(*whole.dims, "flag"),
+        levels={**whole.levels, "flag": ("yes", "no")},
+        codes={**whole.codes, "flag": flag.astype(np.int64)},
+        masks={},
+        thresholds=whole.thresholds,
+        record_keys=whole.record_keys,
+        sorted_by_value=whole.sorted_by_value,
+    )
+
+
+@pytest.mark.parametrize("max_filters", [0, 1, 2, 3])
+@pytest.mark.parametrize("with_keys", [True, False])
+@pytest.mark.parametrize("in_value_order", [True, False])
+def test_split_cells_are_build_cells_of_each_split_cube(
+    max_filters: int, with_keys: bool, in_value_order: bool
+) -> None:
+    # Three splits of the same rows (the missions' flags): one that leaves a level
+    # of a pattern cell empty, and a split with a thin side in every cell.
+    frame = rows(8, count=1_500)
+    whole = cube_of(frame)
+    if not with_keys:
+        whole = CubeInput(**{**whole.__dict__, "record_keys": None})
+    if in_value_order:
+        whole = whole.in_value_order()
+    masks, _codes = whole.masks["missions_mask"]
+    splits = {mission: 1 - (masks >> bit & 1) for bit, mission in enumerate(MISSIONS)}
+    splits["empty_side"] = np.where(whole.codes["region"] == 0, 0, 1)
+    splits["thin_side"] = (np.arange(whole.values.size) % 200 != 0).astype(np.int64)
+    only = [(*p, "flag") for k in range(max_filters + 1) for p in combinations(LEVELS, k)]
+
+    got = cube.build_split_cells(
+        whole, splits, name="flag", levels=("yes", "no"), max_filters=max_filters
+    )
+
+    assert list(got) == list(splits)
+    for split, flag in splits.items():
+        wanted = build_cells(_split_cube(whole, flag), only=only)
+        pd.testing.assert_frame_equal(got[split], wanted, check_exact=True)
+    sizes = pd.concat([got[split]["n"] for split in splits])
+    assert (sizes >= MIN_COHORT).any() and (sizes < MIN_COHORT).any()

@@ -571,12 +571,18 @@ def _metric_published(
             old_comparisons=_old_comparisons(old, dims=spec.dims) if any_carried else {},
         )
         if comparisons:
-            keys = list(zip(*(published[d] for d in spec.dims), strict=True))
-            is_main = (published["mission"] == ALL).to_numpy()
-            carried = published["carried"].to_numpy()
+            # Comparisons are of the overall and one-filter cohorts: only those rows are
+            # looked at (a few dozen of France's 155,000 cells).
+            keys = published[list(spec.dims)].to_numpy(dtype=object)
+            candidates = (
+                (published["mission"] == ALL).to_numpy()
+                & ~published["carried"].to_numpy(dtype=bool)
+                & ((keys != ALL).sum(axis=1) <= 1)
+            )
             extras = published["extras"].to_numpy(dtype=object, copy=True)
-            for index, key in enumerate(keys):
-                if is_main[index] and not carried[index] and key in comparisons:
+            for index in np.flatnonzero(candidates).tolist():
+                key = tuple(keys[index])
+                if key in comparisons:
                     merged = {**json.loads(extras[index]), "comparisons": comparisons[key]}
                     extras[index] = json.dumps(merged, separators=(",", ":"))
             published["extras"] = extras

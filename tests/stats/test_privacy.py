@@ -18,6 +18,7 @@ from benchmarks.stats import (
     check_subtraction_rules,
     confidence_tier,
     confidence_tiers,
+    privacy,
     secondary_suppression,
     tails_published,
 )
@@ -220,3 +221,22 @@ def test_the_checker_audits_every_row_when_no_flags_are_given() -> None:
     assert len(check_subtraction_rules(cube, dims=["role"])) >= 2  # n = 9 and 25 - 16
     flagged = cube.assign(published=cube.n >= 10)
     assert check_subtraction_rules(flagged, dims=["role"]) != []
+
+
+@settings(max_examples=60, deadline=None)
+@given(datasets(), st.booleans())
+def test_cells_are_found_alike_by_table_and_by_binary_search(
+    dataset: tuple[list[tuple[str | None, ...]], list[str]], drop_empty: bool
+) -> None:
+    # A cube's cells are looked up in a table of its key space when it is small
+    # enough (privacy.TABLE_KEYS_PER_CELL), by binary search otherwise: the same
+    # decisions either way, with cells of n = 0 given or left out (keys not found).
+    rows, dims = dataset
+    cube = build_cube(rows, dims)
+    if drop_empty:
+        cube = cube[cube.n > 0].reset_index(drop=True)
+    by_table = secondary_suppression(cube, dims=dims)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(privacy, "TABLE_KEYS_PER_CELL", 0)
+        by_search = secondary_suppression(cube, dims=dims)
+    pd.testing.assert_series_equal(by_table, by_search)

@@ -123,13 +123,20 @@ def duckdb_cubes(scratch: Path) -> dict[str, tuple[float, int]] | None:
     return timings
 
 
+# A sample reads every process's /proc stat and the tree's smaps_rollup: 10-17 ms
+# of CPU. Every 0.1 s that took a tenth of a core from the command it measured
+# (100,000 answers: 15.2-15.8 s under the sampler, 12.6-13.8 s without); the
+# build's peaks last seconds, so a sample every half second still finds them.
+SAMPLE_SECONDS = 0.5
+
+
 def run_command(url: str, *args: str) -> tuple[float, float, float, str]:
     """Wall seconds, peak memory (MiB) and output of a manage.py command in its own process.
 
     Two peaks: the largest single process's (its maximum resident set), and all
     of the command's processes together (the build's workers too): the sum of
-    their proportional set sizes, sampled every 0.1 s, so pages shared between
-    them count once.
+    their proportional set sizes, sampled every SAMPLE_SECONDS, so pages shared
+    between them count once.
     """
     # manage.py runs under a small Python that reports its children's peak: a
     # process forked from this one (which holds a million rows) would report
@@ -154,7 +161,7 @@ def run_command(url: str, *args: str) -> tuple[float, float, float, str]:
 
     def sample() -> None:
         nonlocal together
-        while not done.wait(0.1):
+        while not done.wait(SAMPLE_SECONDS):
             together = max(together, tree_memory(command.pid))
 
     sampler = threading.Thread(target=sample, daemon=True)

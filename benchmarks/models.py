@@ -7,7 +7,11 @@ Suppressed cohorts have no row at all, so nothing can tell them from empty ones.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -87,6 +91,35 @@ class Snapshot(models.Model):
         return sum(seconds for stage, seconds in self.timings.items() if stage not in WITHIN_CELLS)
 
 
+class DocumentField(models.JSONField):
+    """A JSON document stored as plain text on PostgreSQL (`text`, not `jsonb`).
+
+    For a document only ever written and read whole, never queried inside the
+    database (no key lookup, no containment, no index): a cell's `extras`.
+    jsonb parses every document it stores into its binary form and prints it
+    back on every read. For a snapshot's 372,757 cells that parse was a third
+    of the server's time storing them (2.3 of 6.9 s, bench/snapshot_build.py's
+    database), for nothing any query used. Reading and writing through Django
+    are unchanged (a dict in, a dict out); other databases store JSONField as
+    they always do (SQLite: text already). Key lookups (`extras__key`) are not
+    supported on PostgreSQL.
+    """
+
+    def db_type(self, connection: BaseDatabaseWrapper) -> str | None:
+        if connection.vendor == "postgresql":
+            return "text"
+        return super().db_type(connection)
+
+    def get_db_prep_value(
+        self, value: Any, connection: BaseDatabaseWrapper, prepared: bool = False
+    ) -> Any:
+        if connection.vendor != "postgresql":
+            return super().get_db_prep_value(value, connection, prepared)
+        if not prepared:
+            value = self.get_prep_value(value)
+        return json.dumps(value, cls=self.encoder, separators=(",", ":"))
+
+
 class CohortFigures(models.Model):
     """The figures of one cohort: a metric, a country, an edition and filters.
 
@@ -122,7 +155,8 @@ class CohortFigures(models.Model):
     # Perturbed counts of the shares, by family in SHARE_FAMILIES order
     # ({"under": [...], "missions": [...], "kpis": [...]}), and the group
     # comparisons by dimension; shares and intervals are derived on reading.
-    extras = models.JSONField(default=dict)
+    # A document read whole, never queried in SQL: text on PostgreSQL (DocumentField).
+    extras = DocumentField(default=dict)
     # PRIVATE, never published, exported or shown: the true count behind these
     # figures, which privacy rule 8 compares with the next snapshot's. Public
     # reads never select it (selectors._CELL_FIELDS, PUBLIC_CELL_COLUMNS).

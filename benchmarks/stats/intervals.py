@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
+from scipy import special, stats
 
 from benchmarks.stats._checks import (
     confidence_level,
@@ -69,15 +69,7 @@ def median_ci_ranks(n: ArrayLike, *, level: float = 0.95) -> MedianCiRanks:
     if (sizes < 1).any():
         raise StatsError("n must be at least 1 for a median interval")
     unique_sizes, inverse = np.unique(sizes, return_inverse=True)
-    # ppf gives the smallest j with P(K <= j) >= alpha/2; the largest j with
-    # P(K <= j) <= alpha/2 is j or j - 1. Checking j - 1, j, j + 1 against the cdf
-    # keeps the choice exact even if ppf's search is off by one in floating point.
-    guess = np.asarray(stats.binom.ppf(alpha_half, unique_sizes, 0.5), dtype=np.float64)
-    guess = np.nan_to_num(guess, nan=0.0).astype(np.int64)
-    candidates = guess[:, None] + np.array([-1, 0, 1], dtype=np.int64)[None, :]
-    cdf = np.asarray(stats.binom.cdf(candidates, unique_sizes[:, None], 0.5), dtype=np.float64)
-    allowed = (cdf <= alpha_half) & (candidates >= 0)
-    largest = np.where(allowed, candidates, -1).max(axis=1)
+    largest = _largest_tail_index(unique_sizes, alpha_half)
     reaches = largest >= 0
     lower = np.where(reaches, largest + 1, 1)
     upper = unique_sizes - lower + 1
@@ -89,6 +81,55 @@ def median_ci_ranks(n: ArrayLike, *, level: float = 0.95) -> MedianCiRanks:
         coverage=coverage[inverse].reshape(sizes.shape),
         reaches_level=reaches[inverse].reshape(sizes.shape),
     )
+
+
+# Where the search for the largest j with P(K <= j) <= alpha/2 starts, from the
+# normal approximation with continuity correction: j0 = floor(n/2 + z sqrt(n)/2 - 1/2),
+# z the alpha/2 quantile of the standard normal. At 95 % the answer is j0, j0 + 1 or
+# j0 + 2 for every n checked (1 to 1,000,000): the window j0 .. j0 + 2 holds it, and
+# proves it unless it is j0 + 2 (about one size in a thousand), where binom.ppf finds
+# the window (below).
+_WINDOW = np.arange(3, dtype=np.int64)
+
+
+def _largest_tail_index(sizes: NDArray[np.int64], alpha_half: float) -> NDArray[np.int64]:
+    """For each n of `sizes`, the largest j >= 0 with P(K <= j) <= alpha_half, K ~ Binomial(n,
+    1/2), or -1 where there is none (P(K <= 0) = 2^-n is already above it).
+
+    Exact: each candidate is checked against binom.cdf, and a window is accepted only
+    where its lowest value passes and its highest fails (the cdf grows with j, so the
+    answer is then inside). The window comes from the normal approximation, which
+    costs nothing; binom.ppf, which costs about as much as 1.5 cdf evaluations, only
+    finds the window of the few sizes where it missed. About 3 us a size instead of 9.
+    """
+    start = np.floor(sizes / 2 + special.ndtri(alpha_half) * np.sqrt(sizes) / 2 - 0.5)
+    largest = _largest_in_window(sizes, start.astype(np.int64), alpha_half)
+    missed = largest == _MISSED
+    if missed.any():
+        # ppf gives the smallest j with P(K <= j) >= alpha/2: the answer is j or j - 1.
+        guess = np.asarray(stats.binom.ppf(alpha_half, sizes[missed], 0.5), dtype=np.float64)
+        guess = np.nan_to_num(guess, nan=0.0).astype(np.int64)
+        largest[missed] = _largest_in_window(sizes[missed], guess - 1, alpha_half)
+    if (largest == _MISSED).any():  # pragma: no cover - the cdf is monotone in j
+        raise StatsError("no order statistic found for the median interval")
+    return largest
+
+
+_MISSED = np.iinfo(np.int64).min
+
+
+def _largest_in_window(
+    sizes: NDArray[np.int64], start: NDArray[np.int64], alpha_half: float
+) -> NDArray[np.int64]:
+    """The largest j in the window max(start, 0) + _WINDOW with P(K <= j) <= alpha_half;
+    -1 where even j = 0 fails; _MISSED where the window cannot tell (its lowest j,
+    above 0, fails, or its highest passes)."""
+    candidates = np.maximum(start, 0)[:, None] + _WINDOW[None, :]
+    cdf = np.asarray(stats.binom.cdf(candidates, sizes[:, None], 0.5), dtype=np.float64)
+    allowed = cdf <= alpha_half
+    largest = np.where(allowed, candidates, -1).max(axis=1)
+    inside = (allowed[:, 0] | (candidates[:, 0] == 0)) & ~allowed[:, -1]
+    return np.where(inside, largest, _MISSED)
 
 
 # median_ci_ranks(n).lower by n (0 where not computed yet), per level. A snapshot
@@ -106,7 +147,9 @@ def _lower_ranks(level: float, sizes: NDArray[np.int64]) -> NDArray[np.int64]:
         table = grown
     missing = np.unique(sizes[table[sizes] == 0])
     if missing.size:
-        table[missing] = median_ci_ranks(missing, level=level).lower
+        # median_ci_ranks' lower rank, without its coverage (one cdf less a size).
+        largest = _largest_tail_index(missing, (1.0 - level) / 2.0)
+        table[missing] = np.where(largest >= 0, largest + 1, 1)
     _LOWER_RANKS[level] = table
     return table[sizes]
 

@@ -45,6 +45,38 @@ def test_median_ranks_match_a_brute_force_binomial_search(level: float) -> None:
         assert coverage == pytest.approx(expected[2], abs=1e-12)
 
 
+@pytest.mark.parametrize("level", [0.95, 0.5])
+def test_median_ranks_of_large_samples_hold_their_definition(level: float) -> None:
+    """Beyond the brute force's reach: l - 1 is the largest j with P(K <= j) <= alpha/2,
+    checked with binom.cdf on each side. The sizes include those whose first window (the
+    normal approximation's) misses at 50 %, found by binom.ppf instead."""
+    rng = np.random.default_rng(7)
+    sizes = np.unique(
+        np.concatenate(
+            [
+                rng.integers(200, 1_000_000, 3_000),
+                np.arange(999_900, 1_000_001),
+                [178, 2_541, 20_682, 95_099, 288_049],  # missed by the window at 50 %
+            ]
+        )
+    )
+    alpha_half = (1 - level) / 2
+    lower = median_ci_ranks(sizes, level=level).lower
+    assert (stats.binom.cdf(lower - 1, sizes, 0.5) <= alpha_half).all()
+    assert (stats.binom.cdf(lower, sizes, 0.5) > alpha_half).all()
+    # The memoized lower ranks of grouped_median_ci (on groups of 200 to 21,000 values,
+    # in any order): the same ranks.
+    small = sizes < 21_000
+    groups = rng.permutation(sizes[small])
+    ranks = dict(zip(sizes[small].tolist(), lower[small].tolist(), strict=True))
+    starts = np.cumsum(groups) - groups
+    values = np.arange(int(groups.sum()), dtype=np.float64)
+    bounds = grouped_median_ci(values, starts, groups, level=level)
+    assert bounds[:, 0].tolist() == [
+        float(start + ranks[size] - 1) for start, size in zip(starts, groups.tolist(), strict=True)
+    ]
+
+
 def test_median_ranks_match_hand_computed_values() -> None:
     ranks = median_ci_ranks(np.array([10, 20, 5, 6]))
     # n = 10: P(K <= 1) = 11/1024 = 0.0107 <= 0.025 < P(K <= 2) = 56/1024

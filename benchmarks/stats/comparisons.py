@@ -15,10 +15,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy import special, stats
+from scipy import special
 
 from benchmarks.stats._checks import finite_values
 from benchmarks.stats.errors import InsufficientDataError, StatsError
+
+# scipy.stats is imported by the functions that use it: it takes 0.4 s to import,
+# which a process that only imports this module (the build's main process) would
+# pay for nothing. The build's workers have it preloaded (build.worker_boot).
 
 __all__ = [
     "KruskalResult",
@@ -95,6 +99,8 @@ def kruskal_wallis(groups: Sequence[ArrayLike]) -> KruskalResult:
     sizes = np.array([sample.size for sample in samples], dtype=np.int64)
     if (sizes == 0).any():
         raise InsufficientDataError("every group must hold at least one value")
+    from scipy import stats
+
     pooled = np.concatenate(samples)
     n = pooled.size
     ranks = stats.rankdata(pooled)
@@ -160,6 +166,8 @@ def _mann_whitney(a: NDArray[np.float64], b: NDArray[np.float64]) -> tuple[float
     z = (max(U_a, U_b) - mu - 1/2) / sigma; p = min(1, 2 P(Z >= z)).
     All values tied (sigma = 0): p = 1.
     """
+    from scipy import stats
+
     n_a, n_b = a.size, b.size
     pooled = np.concatenate((a, b))
     ranks = stats.rankdata(pooled)

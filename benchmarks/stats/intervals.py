@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special, stats
+from scipy import special
 
 from benchmarks.stats._checks import (
     confidence_level,
@@ -20,6 +20,10 @@ from benchmarks.stats._checks import (
     sorted_within_groups,
 )
 from benchmarks.stats.errors import StatsError
+
+# scipy.stats is imported by the functions that use it (binom): it takes 0.4 s to
+# import, which a process that only imports this module (the build's main process)
+# would pay for nothing. The build's workers have it preloaded (build.worker_boot).
 
 __all__ = [
     "MedianCiRanks",
@@ -68,6 +72,8 @@ def median_ci_ranks(n: ArrayLike, *, level: float = 0.95) -> MedianCiRanks:
     sizes = sizes.astype(np.int64)
     if (sizes < 1).any():
         raise StatsError("n must be at least 1 for a median interval")
+    from scipy import stats
+
     unique_sizes, inverse = np.unique(sizes, return_inverse=True)
     largest = _largest_tail_index(unique_sizes, alpha_half)
     reaches = largest >= 0
@@ -106,6 +112,8 @@ def _largest_tail_index(sizes: NDArray[np.int64], alpha_half: float) -> NDArray[
     largest = _largest_in_window(sizes, start.astype(np.int64), alpha_half)
     missed = largest == _MISSED
     if missed.any():
+        from scipy import stats
+
         # ppf gives the smallest j with P(K <= j) >= alpha/2: the answer is j or j - 1.
         guess = np.asarray(stats.binom.ppf(alpha_half, sizes[missed], 0.5), dtype=np.float64)
         guess = np.nan_to_num(guess, nan=0.0).astype(np.int64)
@@ -124,6 +132,8 @@ def _largest_in_window(
     """The largest j in the window max(start, 0) + _WINDOW with P(K <= j) <= alpha_half;
     -1 where even j = 0 fails; _MISSED where the window cannot tell (its lowest j,
     above 0, fails, or its highest passes)."""
+    from scipy import stats
+
     candidates = np.maximum(start, 0)[:, None] + _WINDOW[None, :]
     cdf = np.asarray(stats.binom.cdf(candidates, sizes[:, None], 0.5), dtype=np.float64)
     allowed = cdf <= alpha_half

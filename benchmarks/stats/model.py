@@ -33,11 +33,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import linalg, optimize, special, stats
+from scipy import linalg, special
 from scipy.linalg import lapack
 
 from benchmarks.stats._checks import confidence_level
 from benchmarks.stats.errors import InsufficientDataError, RankDeficientError, StatsError
+
+# scipy.stats and scipy.optimize are imported by the functions that use them: they take
+# 0.4 s to import, which a process that only imports this module (the build's
+# main process, the web) would pay for nothing. The build's workers have them
+# preloaded (benchmarks.build.worker_boot).
 
 __all__ = [
     "MAX_MIXTURE_COMPONENTS",
@@ -139,6 +144,8 @@ class _Mixture:
             return low
         # A hair outside, so rounding in the sum of CDFs cannot flip a sign.
         margin = 1e-9 * (1.0 + high - low)
+        from scipy import optimize
+
         return float(
             optimize.brentq(lambda y: self.cdf(y) - q, low - margin, high + margin, xtol=1e-10)
         )
@@ -307,6 +314,8 @@ class LogSalaryModel:
         :meth:`resolve_level`): no margins here; use :meth:`predict` for a profile
         with open factors.
         """
+        from scipy import stats
+
         quantile = float(stats.t.ppf(0.5 + confidence_level(level) / 2.0, self.n - self.p))
         design, used = self._design_rows(frame)
         fitted = design @ self.coefficients
@@ -376,6 +385,8 @@ class LogSalaryModel:
             return self._margin(base, levels_used, open_factors=open_factors, level=confidence)
         # The very operations of predict_frame on the same design row (a test holds
         # the two equal to the last bit), without building a DataFrame.
+        from scipy import stats
+
         quantile = float(stats.t.ppf(0.5 + confidence / 2.0, self.n - self.p))
         design = np.asfortranarray(base[None, :])
         fitted = design @ self.coefficients

@@ -48,11 +48,14 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
 
 from benchmarks.stats._checks import confidence_level
 from benchmarks.stats.errors import StatsError
 from benchmarks.stats.intervals import median_ci_ranks
+
+# scipy.stats is imported by the functions that use it: it takes 0.4 s to import, which
+# a process that only imports this module (the build's main process, the web) would pay
+# for nothing. The build's workers have it preloaded (build.worker_boot).
 
 __all__ = [
     "MedianChange",
@@ -109,6 +112,8 @@ def median_interval_coverage(
         raise StatsError(f"n, lower and upper must broadcast to one shape: {exc}") from exc
     if (low_rank > high_rank).any() or (high_rank > sizes).any():
         raise StatsError("ranks must satisfy 1 <= lower <= upper <= n")
+    from scipy import stats
+
     inside = stats.binom.cdf(high_rank - 1, sizes, 0.5) - stats.binom.cdf(low_rank - 1, sizes, 0.5)
     return np.clip(np.asarray(inside, dtype=np.float64), 0.0, 1.0)
 
@@ -127,6 +132,8 @@ def interval_critical_value(n: ArrayLike, *, level: float = 0.95) -> NDArray[np.
     distinct, back = np.unique(sizes, return_inverse=True)
     ranks = median_ci_ranks(distinct, level=level)
     coverage = median_interval_coverage(distinct, lower=ranks.lower, upper=ranks.upper)
+    from scipy import stats
+
     critical = np.asarray(stats.norm.ppf(0.5 + coverage / 2.0), dtype=np.float64)
     return critical[back].reshape(sizes.shape)
 
@@ -246,6 +253,8 @@ def median_change(
     n = 20, 32_000 [30_000, 35_000]: se1 = 6_000 / 4.5987 = 1_304.7, se2 = 5_000 /
     4.0792 = 1_225.7, change 2_000 -+ 1.96 * 1_790.2 = [-1_509, 5_509].
     """
+    from scipy import stats
+
     z = float(stats.norm.ppf(0.5 + confidence_level(level) / 2.0))
     m1, lo1, hi1 = _published_median(earlier_median, earlier_low, earlier_high, name="earlier")
     m2, lo2, hi2 = _published_median(later_median, later_low, later_high, name="later")
